@@ -1,0 +1,193 @@
+"""The accelerator spec: what the performance, power and economics layers need of a chip.
+
+Two types. :class:`AcceleratorFile` is the YAML form, with units in the field names and a
+source on every value. :class:`Accelerator` is the validated runtime form in base units
+(FLOP/s, bytes, bytes/s, W, USD); the loader converts once, here, and no model converts
+again. The silicon layer builds an :class:`Accelerator` directly from a chip design.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from siliconomics.catalog.sourced import Range, Sourced, read_yaml, validation_message
+from siliconomics.errors import CatalogError
+
+Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
+DTYPES: tuple[Dtype, ...] = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4")
+AcceleratorKind = Literal["gpu", "tpu", "asic", "lpu"]
+
+TERA = 1e12
+GIGA = 1e9
+MEGA = 1e6
+GIB = 2**30
+
+
+class Accelerator(BaseModel):
+    """One accelerator chip (one package, as sold or rented), in base units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str
+    vendor: str
+    kind: AcceleratorKind = "gpu"
+    process_node: str = Field(description="Process node of the compute die(s), e.g. '4N'.")
+    compute_units: int = Field(gt=0, description="Parallel matrix-unit workers (SMs, CUs, cores).")
+    peak_flops_s: dict[Dtype, float] = Field(description="Dense peak per dtype [FLOP/s].")
+    memory_bytes: float = Field(gt=0, description="Capacity of the memory holding weights [B].")
+    memory_bandwidth_bytes_s: float = Field(gt=0, description="Memory bandwidth [B/s].")
+    memory_kind: str = "HBM"
+    sram_bytes: float = Field(ge=0, default=0.0, description="On-chip SRAM / last-level cache [B].")
+    scaleup_bandwidth_bytes_s: float = Field(
+        ge=0, default=0.0, description="Scale-up link bandwidth per chip, each direction [B/s]."
+    )
+    scaleup_domain_chips: int = Field(ge=1, default=1)
+    scaleout_bandwidth_bytes_s: float = Field(
+        ge=0, default=0.0, description="Scale-out network bandwidth per chip, each direction [B/s]."
+    )
+    tdp_w: float = Field(gt=0, description="Board / package power limit [W].")
+    idle_power_w: float | None = Field(default=None, ge=0, description="Idle board power [W].")
+    clock_hz: float | None = Field(default=None, gt=0, description="Boost clock [Hz].")
+    die_area_mm2: float | None = Field(default=None, gt=0, description="Total compute-die area.")
+    dies: int = Field(default=1, ge=1)
+    transistors: float | None = Field(default=None, gt=0)
+    price_usd: Range | None = None
+    cloud_usd_per_hour: Range | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("peak_flops_s")
+    @classmethod
+    def _positive_peaks(cls, peaks: dict[Dtype, float]) -> dict[Dtype, float]:
+        if not peaks:
+            raise ValueError("needs at least one dtype peak")
+        for dtype, flops in peaks.items():
+            if not flops > 0:
+                raise ValueError(f"peak for {dtype} must be > 0, got {flops}")
+        return peaks
+
+    def peak(self, dtype: Dtype) -> float:
+        """Dense peak [FLOP/s] for a dtype, falling back to the next wider format the chip has.
+
+        A chip without fp8 runs fp8 weights at its bf16 rate (weights are upcast), and so on.
+        """
+        for candidate in _FALLBACK[dtype]:
+            if candidate in self.peak_flops_s:
+                return self.peak_flops_s[candidate]
+        return max(self.peak_flops_s.values())
+
+    def native_dtype(self, dtype: Dtype) -> Dtype:
+        """The dtype the matrix units actually run for a requested one (see :meth:`peak`)."""
+        for candidate in _FALLBACK[dtype]:
+            if candidate in self.peak_flops_s:
+                return candidate
+        return max(self.peak_flops_s, key=lambda d: self.peak_flops_s[d])
+
+
+_FALLBACK: dict[Dtype, tuple[Dtype, ...]] = {
+    "fp4": ("fp4", "fp8", "int8", "bf16", "fp16"),
+    "int4": ("int4", "int8", "fp8", "bf16", "fp16"),
+    "fp8": ("fp8", "int8", "bf16", "fp16"),
+    "int8": ("int8", "fp8", "bf16", "fp16"),
+    "bf16": ("bf16", "fp16", "tf32", "fp32"),
+    "fp16": ("fp16", "bf16", "tf32", "fp32"),
+    "tf32": ("tf32", "fp32", "bf16"),
+    "fp32": ("fp32", "tf32"),
+}
+
+
+class AcceleratorFile(BaseModel):
+    """The YAML form of an accelerator: file units in the names, a source on every value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str
+    vendor: str
+    kind: AcceleratorKind = "gpu"
+    process_node: Sourced
+    compute_units: Sourced
+    peak_dense_tflops: dict[Dtype, Sourced]
+    memory_gib: Sourced
+    memory_bandwidth_tb_s: Sourced
+    memory_kind: Sourced
+    sram_mb: Sourced | None = None
+    scaleup_bidirectional_gb_s: Sourced | None = None
+    scaleup_domain_chips: Sourced | None = None
+    scaleout_gb_s: Sourced | None = None
+    tdp_w: Sourced
+    idle_w: Sourced | None = None
+    boost_clock_mhz: Sourced | None = None
+    die_area_mm2: Sourced | None = None
+    dies: Sourced | None = None
+    transistors_billion: Sourced | None = None
+    price_usd: Sourced | None = None
+    cloud_usd_per_hour: Sourced | None = None
+    notes: str | None = None
+
+    def to_accelerator(self) -> Accelerator:
+        """Convert file units to base units (the one place this happens)."""
+        sources: dict[str, str] = {}
+
+        def num(name: str, entry: Sourced | None, factor: float = 1.0) -> float | None:
+            if entry is None:
+                return None
+            sources[name] = entry.source
+            return entry.number() * factor
+
+        def rng(name: str, entry: Sourced | None) -> Range | None:
+            if entry is None:
+                return None
+            sources[name] = entry.source
+            return entry.as_range()
+
+        peaks: dict[Dtype, float] = {}
+        for dtype, entry in self.peak_dense_tflops.items():
+            sources[f"peak_flops_s.{dtype}"] = entry.source
+            peaks[dtype] = entry.number() * TERA
+        sources["process_node"] = self.process_node.source
+        sources["memory_kind"] = self.memory_kind.source
+        scaleup_bidir = num("scaleup_bandwidth_bytes_s", self.scaleup_bidirectional_gb_s, GIGA)
+        transistors = num("transistors", self.transistors_billion, GIGA)
+        return Accelerator(
+            id=self.id,
+            name=self.name,
+            vendor=self.vendor,
+            kind=self.kind,
+            process_node=str(self.process_node.value),
+            compute_units=int(num("compute_units", self.compute_units) or 0),
+            peak_flops_s=peaks,
+            memory_bytes=num("memory_bytes", self.memory_gib, GIB) or 0.0,
+            memory_bandwidth_bytes_s=num(
+                "memory_bandwidth_bytes_s", self.memory_bandwidth_tb_s, TERA
+            )
+            or 0.0,
+            memory_kind=str(self.memory_kind.value),
+            sram_bytes=num("sram_bytes", self.sram_mb, MEGA) or 0.0,
+            scaleup_bandwidth_bytes_s=0.5 * scaleup_bidir if scaleup_bidir else 0.0,
+            scaleup_domain_chips=int(num("scaleup_domain_chips", self.scaleup_domain_chips) or 1),
+            scaleout_bandwidth_bytes_s=num("scaleout_bandwidth_bytes_s", self.scaleout_gb_s, GIGA)
+            or 0.0,
+            tdp_w=num("tdp_w", self.tdp_w) or 0.0,
+            idle_power_w=num("idle_power_w", self.idle_w),
+            clock_hz=num("clock_hz", self.boost_clock_mhz, MEGA),
+            die_area_mm2=num("die_area_mm2", self.die_area_mm2),
+            dies=int(num("dies", self.dies) or 1),
+            transistors=transistors,
+            price_usd=rng("price_usd", self.price_usd),
+            cloud_usd_per_hour=rng("cloud_usd_per_hour", self.cloud_usd_per_hour),
+            sources=sources,
+        )
+
+
+def load_accelerator_file(path: Path) -> Accelerator:
+    """Load and validate one accelerator YAML file; errors name the file and the field."""
+    data = read_yaml(path)
+    try:
+        spec = AcceleratorFile.model_validate(data)
+        return spec.to_accelerator()
+    except ValidationError as exc:
+        raise CatalogError(validation_message(path, exc)) from None

@@ -1,0 +1,73 @@
+"""Find catalog entries by id, or load a user's own file given by path.
+
+Anywhere an accelerator or model id is accepted, a path to a YAML file works too: an
+accelerator file in the catalog format, a chip design (top-level ``type: chip-design``,
+derived through the silicon layer), a model YAML, or a Hugging Face ``config.json``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from siliconomics.catalog.accelerator import Accelerator, load_accelerator_file
+from siliconomics.catalog.model_arch import ModelArch, load_model_file
+from siliconomics.catalog.sourced import read_yaml
+from siliconomics.errors import UnknownIdError
+from siliconomics.registry import unknown_id_message
+
+DATA_DIR = Path(str(resources.files("siliconomics.catalog") / "data"))
+
+
+def _looks_like_path(ref: str) -> bool:
+    return ref.endswith((".yaml", ".yml", ".json")) or "/" in ref or "\\" in ref
+
+
+def _ids(folder: str) -> dict[str, Path]:
+    return {p.stem: p for p in sorted((DATA_DIR / folder).glob("*.yaml"))}
+
+
+def hardware_ids() -> list[str]:
+    """Ids of every accelerator in the shipped catalog."""
+    return list(_ids("hardware"))
+
+
+def model_ids() -> list[str]:
+    """Ids of every model architecture in the shipped catalog."""
+    return list(_ids("models"))
+
+
+@cache
+def _load_hardware_path(path: Path) -> Accelerator:
+    data = read_yaml(path)
+    if data.get("type") == "chip-design":
+        from siliconomics.silicon.design import load_design_accelerator
+
+        return load_design_accelerator(path)
+    return load_accelerator_file(path)
+
+
+def hardware(ref: str | Path) -> Accelerator:
+    """An accelerator by catalog id (``h100-sxm``) or by path to a YAML file."""
+    if isinstance(ref, Path) or _looks_like_path(ref):
+        return _load_hardware_path(Path(ref).resolve())
+    known = _ids("hardware")
+    if ref not in known:
+        raise UnknownIdError(unknown_id_message("hardware id", ref, known))
+    return _load_hardware_path(known[ref])
+
+
+@cache
+def _load_model_path(path: Path) -> ModelArch:
+    return load_model_file(path)
+
+
+def model(ref: str | Path) -> ModelArch:
+    """A model architecture by catalog id (``llama3-70b``) or by path (YAML or config.json)."""
+    if isinstance(ref, Path) or _looks_like_path(ref):
+        return _load_model_path(Path(ref).resolve())
+    known = _ids("models")
+    if ref not in known:
+        raise UnknownIdError(unknown_id_message("model id", ref, known))
+    return _load_model_path(known[ref])

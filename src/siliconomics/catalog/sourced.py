@@ -1,0 +1,128 @@
+"""Values with a source, and ranges where sources disagree.
+
+A catalog file stores every number as a mapping with its ``source`` (and ``as_of`` where it
+changes with time): either ``{value: X, source: ...}`` or, where sources disagree,
+``{low: L, central: C, high: H, source: ...}``. The loader refuses a number without a
+source. Ranges are kept as ranges so the economics layer can sample them; the performance
+layer uses the central value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from siliconomics.errors import CatalogError
+
+
+class Range(BaseModel):
+    """A quantity known only within bounds: low <= central <= high (same unit as the field)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float
+    central: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not (self.low <= self.central <= self.high):
+            raise ValueError(
+                f"range must satisfy low <= central <= high, got "
+                f"low={self.low}, central={self.central}, high={self.high}"
+            )
+        return self
+
+    @classmethod
+    def point(cls, value: float) -> Range:
+        return cls(low=value, central=value, high=value)
+
+    def scaled(self, factor: float) -> Range:
+        """The same range in another unit (factor > 0)."""
+        return Range(low=self.low * factor, central=self.central * factor, high=self.high * factor)
+
+    @property
+    def is_point(self) -> bool:
+        return self.low == self.high
+
+
+class Sourced(BaseModel):
+    """One catalog entry: a value or a low/central/high range, and where it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float | int | str | bool | None = None
+    low: float | None = None
+    central: float | None = None
+    high: float | None = None
+    source: str = Field(min_length=3)
+    as_of: str | int | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Sourced:
+        has_range = any(v is not None for v in (self.low, self.central, self.high))
+        if self.value is None and not has_range:
+            raise ValueError("needs either 'value' or 'low'/'central'/'high'")
+        if self.value is not None and has_range:
+            raise ValueError("give either 'value' or 'low'/'central'/'high', not both")
+        if has_range:
+            if self.low is None or self.high is None:
+                raise ValueError("a range needs both 'low' and 'high'")
+            central = self.central if self.central is not None else 0.5 * (self.low + self.high)
+            Range(low=self.low, central=central, high=self.high)
+        return self
+
+    def as_range(self) -> Range:
+        """The entry as a range (a point range for a single number)."""
+        if self.value is not None:
+            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+                raise ValueError(f"expected a number, got {self.value!r}")
+            return Range.point(float(self.value))
+        assert self.low is not None and self.high is not None  # checked by _one_form
+        central = self.central if self.central is not None else 0.5 * (self.low + self.high)
+        return Range(low=self.low, central=central, high=self.high)
+
+    def number(self) -> float:
+        """The single number (``value``, or the central value of a range)."""
+        return self.as_range().central
+
+    def text(self) -> str:
+        if not isinstance(self.value, str):
+            raise ValueError(f"expected text, got {self.value!r}")
+        return self.value
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, with file errors turned into one-line :class:`CatalogError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise CatalogError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def validation_message(path: Path | str, exc: ValidationError) -> str:
+    """Condense a pydantic error to one line: file, field path, rule, value received."""
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        received = err.get("input")
+        shown = "" if isinstance(received, dict | list) or received is None else f" (got {received!r})"
+        parts.append(f"field '{loc}': {msg}{shown}")
+    more = f" (+{len(exc.errors()) - 3} more)" if len(exc.errors()) > 3 else ""
+    return f"{path}: " + "; ".join(parts) + more

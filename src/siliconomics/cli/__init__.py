@@ -1,0 +1,1 @@
+"""The ``siliconomics`` command: thin Typer wrappers over the library's functions."""

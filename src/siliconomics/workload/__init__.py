@@ -1,0 +1,2 @@
+"""Model architecture -> operators (FLOPs, bytes) for a prefill or decode step, and the
+memory the weights and KV cache take."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to the shared ground truth and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+GROUNDTRUTH = SHARED / "groundtruth" / "h100.json"
+POWER = SHARED / "groundtruth" / "h100_power.json"
+TRACES = SHARED / "traces"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``siliconomics ARGS`` in-process; returns exit code, stdout, stderr."""
+    from siliconomics.cli.main import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def groundtruth_path() -> Path:
+    if not GROUNDTRUTH.exists():
+        pytest.skip(f"shared ground truth not found at {GROUNDTRUTH}")
+    return GROUNDTRUTH

@@ -1,0 +1,24 @@
+"""The README's two commands are what CI and users run: keep them honest."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+
+def _commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return re.findall(r"```bash\n(.+?)\n```", text)
+
+
+def test_readme_has_exactly_two_commands() -> None:
+    commands = _commands()
+    assert len(commands) == 2, commands
+    assert commands[0].startswith("pip install")
+    assert commands[1].startswith("pip install")
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    assert _commands()[1] in ci
