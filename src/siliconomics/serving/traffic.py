@@ -1,0 +1,402 @@
+"""Traffic: request arrivals and prompt/answer lengths, synthetic or replayed from a trace.
+
+A load is either described (daily users x queries per user per day, a diurnal profile,
+length distributions; :class:`Traffic`) or replayed (:func:`load_trace`). Both end up as a
+:class:`Requests` value: arrival times [s], prompt tokens and answer tokens per request.
+
+Trace formats:
+
+* Azure LLM inference trace CSV, columns ``TIMESTAMP,ContextTokens,GeneratedTokens``
+  (Microsoft Azure, AzurePublicDataset, Patel et al., "Splitwise", ISCA 2024; CC BY 4.0,
+  keep :data:`AZURE_ATTRIBUTION` wherever the data or results derived from it are shown).
+* JSONL, one object per line with ``arrival_time_s``, ``input_tokens``, ``output_tokens``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from siliconomics.errors import SiliconomicsError
+
+AZURE_ATTRIBUTION = (
+    "Azure LLM inference trace 2023 (Microsoft Azure, AzurePublicDataset; Patel et al., "
+    "'Splitwise', ISCA 2024), CC BY 4.0"
+)
+SECONDS_PER_DAY = 86_400.0
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Requests:
+    """A stream of requests sorted by arrival.
+
+    ``arrival_s`` [s] from the start of the run, ``input_tokens`` prompt length [tokens],
+    ``output_tokens`` answer length [tokens] (>= 1), ``attribution`` the data's source
+    (non-empty for a replayed third-party trace; show it with any result).
+    """
+
+    arrival_s: FloatArray
+    input_tokens: IntArray
+    output_tokens: IntArray
+    attribution: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.arrival_s)
+        if len(self.input_tokens) != n or len(self.output_tokens) != n:
+            raise SiliconomicsError(
+                f"requests: arrival_s, input_tokens and output_tokens must have the same "
+                f"length, got {n}, {len(self.input_tokens)}, {len(self.output_tokens)}"
+            )
+        if n and (np.any(np.diff(self.arrival_s) < 0) or self.arrival_s[0] < 0):
+            raise SiliconomicsError("requests: arrival_s must be >= 0 and sorted ascending")
+        if n and (self.input_tokens.min() < 1 or self.output_tokens.min() < 1):
+            raise SiliconomicsError("requests: input_tokens and output_tokens must be >= 1")
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first to the last arrival [s]."""
+        return float(self.arrival_s[-1] - self.arrival_s[0]) if len(self) > 1 else 0.0
+
+    @property
+    def rate_per_s(self) -> float:
+        """Mean arrival rate [requests/s] ((n - 1) / duration; inf when all arrive at once)."""
+        return (len(self) - 1) / self.duration_s if self.duration_s > 0 else math.inf
+
+    def subset(self, index: IntArray | slice) -> Requests:
+        """The requests at ``index`` (kept in arrival order)."""
+        return Requests(self.arrival_s[index], self.input_tokens[index],
+                        self.output_tokens[index], self.attribution)
+
+
+# ---------------------------------------------------------------- length distributions
+
+
+class LengthDist(BaseModel):
+    """A token-length distribution: lognormal, fixed, or empirical (values resampled).
+
+    Lognormal: ``median`` [tokens] and ``sigma`` (log-space standard deviation); a fitted
+    pair from a trace's median m and mean u is sigma = sqrt(2 ln(u / m)). Samples are
+    rounded and clipped to [``min_tokens``, ``max_tokens``].
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["lognormal", "fixed", "empirical"] = "lognormal"
+    median: float = Field(default=1020.0, gt=0, description="Median length [tokens].")
+    sigma: float = Field(default=0.5, ge=0, description="Log-space standard deviation.")
+    values: tuple[int, ...] = Field(default=(), description="Empirical lengths [tokens].")
+    min_tokens: int = Field(default=1, ge=1)
+    max_tokens: int = Field(default=131_072, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> LengthDist:
+        if self.kind == "empirical" and not self.values:
+            raise ValueError("an empirical length distribution needs 'values'")
+        if self.max_tokens < self.min_tokens:
+            raise ValueError(f"max_tokens ({self.max_tokens}) must be >= min_tokens "
+                             f"({self.min_tokens})")
+        return self
+
+    def sample(self, n: int, rng: np.random.Generator) -> IntArray:
+        """``n`` lengths [tokens]."""
+        raw: FloatArray
+        if self.kind == "fixed":
+            raw = np.full(n, self.median)
+        elif self.kind == "lognormal":
+            raw = rng.lognormal(math.log(self.median), self.sigma, n)
+        else:
+            raw = rng.choice(np.asarray(self.values, dtype=np.float64), n)
+        return np.clip(np.rint(raw), self.min_tokens, self.max_tokens).astype(np.int64)
+
+    def mean(self) -> float:
+        """Expected length [tokens] before clipping (lognormal: median exp(sigma^2 / 2))."""
+        if self.kind == "fixed":
+            return self.median
+        if self.kind == "lognormal":
+            return self.median * math.exp(0.5 * self.sigma**2)
+        return float(np.mean(self.values))
+
+
+def lognormal_from_median_mean(median: float, mean: float, **kw: int) -> LengthDist:
+    """Lognormal with a given median and mean [tokens]: sigma = sqrt(2 ln(mean / median))."""
+    if not mean >= median > 0:
+        raise SiliconomicsError(f"lognormal fit: need mean >= median > 0, got median={median}, "
+                                f"mean={mean}")
+    return LengthDist(kind="lognormal", median=median,
+                      sigma=math.sqrt(2.0 * math.log(mean / median)), **kw)
+
+
+# Azure conversation trace (2023): prompt median 1020 / mean 1155, answer median 129 /
+# mean 211 tokens (shared/traces/README.md summary of the trace; CC BY 4.0, see above).
+AZURE_CONV_INPUT = lognormal_from_median_mean(1020.0, 1155.0, max_tokens=8192)
+AZURE_CONV_OUTPUT = lognormal_from_median_mean(129.0, 211.0, max_tokens=4096)
+
+
+# ---------------------------------------------------------------- arrivals
+
+
+def poisson_arrivals(rate_per_s: float, n: int, rng: np.random.Generator) -> FloatArray:
+    """Arrival times [s] of a Poisson process: exponential gaps with mean 1 / rate."""
+    _positive("rate_per_s", rate_per_s)
+    return np.cumsum(rng.exponential(1.0 / rate_per_s, n))
+
+
+def gamma_arrivals(rate_per_s: float, n: int, cv: float, rng: np.random.Generator) -> FloatArray:
+    """Bursty arrivals [s]: gamma gaps with mean 1 / rate and coefficient of variation ``cv``.
+
+    Shape k = 1 / cv^2, scale = 1 / (rate k); cv = 1 is Poisson, cv > 1 is burstier.
+    """
+    _positive("rate_per_s", rate_per_s)
+    _positive("cv", cv)
+    shape = 1.0 / cv**2
+    return np.cumsum(rng.gamma(shape, 1.0 / (rate_per_s * shape), n))
+
+
+def synthetic_requests(
+    rate_per_s: float,
+    n: int,
+    input_dist: LengthDist,
+    output_dist: LengthDist,
+    rng: np.random.Generator,
+    arrival: Literal["poisson", "gamma"] = "poisson",
+    cv: float = 1.0,
+) -> Requests:
+    """``n`` requests with Poisson or gamma arrivals at ``rate_per_s`` [1/s]."""
+    if n < 1:
+        raise SiliconomicsError(f"requests: n must be >= 1, got {n}")
+    times = (poisson_arrivals(rate_per_s, n, rng) if arrival == "poisson"
+             else gamma_arrivals(rate_per_s, n, cv, rng))
+    return Requests(times - times[0], input_dist.sample(n, rng), output_dist.sample(n, rng))
+
+
+def offline_requests(n: int, input_tokens: int, output_tokens: int) -> Requests:
+    """Throughput-benchmark load: ``n`` requests all queued at t = 0, fixed lengths."""
+    if n < 1 or input_tokens < 1 or output_tokens < 1:
+        raise SiliconomicsError(
+            f"offline: requests, input_tokens and output_tokens must be >= 1, got "
+            f"{n}, {input_tokens}, {output_tokens}")
+    return Requests(np.zeros(n), np.full(n, input_tokens, dtype=np.int64),
+                    np.full(n, output_tokens, dtype=np.int64))
+
+
+def _positive(name: str, value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise SiliconomicsError(f"{name} must be a finite number > 0, got {value}")
+
+
+# ---------------------------------------------------------------- a described daily load
+
+
+class Traffic(BaseModel):
+    """A daily load: users x queries, a diurnal profile, prompt and answer lengths.
+
+    The diurnal profile is either ``hourly_profile`` (24 relative rates, any scale) or a
+    cosine with ``peak_to_mean`` (peak hour rate / daily mean rate, < 2) peaking at
+    ``peak_hour``. Default lengths are lognormals fitted to the Azure conversation trace.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    daily_users: float = Field(gt=0, description="Daily active users [users/day].")
+    queries_per_user_per_day: float = Field(gt=0, description="[queries/user/day].")
+    peak_to_mean: float = Field(default=1.5, ge=1.0, lt=2.0)
+    peak_hour: float = Field(default=20.0, ge=0, lt=24)
+    hourly_profile: tuple[float, ...] | None = None
+    input_tokens: LengthDist = AZURE_CONV_INPUT
+    output_tokens: LengthDist = AZURE_CONV_OUTPUT
+    arrival: Literal["poisson", "gamma"] = "poisson"
+    arrival_cv: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _profile(self) -> Traffic:
+        if self.hourly_profile is not None and (
+            len(self.hourly_profile) != 24 or min(self.hourly_profile) < 0
+            or max(self.hourly_profile) <= 0
+        ):
+            raise ValueError("hourly_profile needs 24 values >= 0, not all zero")
+        return self
+
+    @property
+    def queries_per_day(self) -> float:
+        """[queries/day]."""
+        return self.daily_users * self.queries_per_user_per_day
+
+    @property
+    def mean_rate_per_s(self) -> float:
+        """Daily mean arrival rate [requests/s]."""
+        return self.queries_per_day / SECONDS_PER_DAY
+
+    def hourly_rates_per_s(self) -> FloatArray:
+        """Mean arrival rate in each hour of the day [requests/s] (24 values)."""
+        hours = np.arange(24, dtype=np.float64)
+        if self.hourly_profile is not None:
+            shape = np.asarray(self.hourly_profile, dtype=np.float64)
+        else:
+            shape = 1.0 + (self.peak_to_mean - 1.0) * np.cos(
+                2.0 * np.pi * (hours - self.peak_hour) / 24.0)
+        rates: FloatArray = shape / shape.mean() * self.mean_rate_per_s
+        return rates
+
+    @property
+    def peak_rate_per_s(self) -> float:
+        """Arrival rate in the busiest hour [requests/s]."""
+        return float(self.hourly_rates_per_s().max())
+
+    def sample(self, rate_per_s: float, n: int, rng: np.random.Generator) -> Requests:
+        """``n`` requests of this traffic's shape at ``rate_per_s`` [1/s]."""
+        return synthetic_requests(rate_per_s, n, self.input_tokens, self.output_tokens, rng,
+                                  self.arrival, self.arrival_cv)
+
+
+# ---------------------------------------------------------------- trace files
+
+AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
+JSONL_FIELDS = ("arrival_time_s", "input_tokens", "output_tokens")
+
+
+def load_trace(path: str | Path, limit: int | None = None) -> Requests:
+    """Read an Azure-format CSV or a JSONL trace; times start at 0, sorted by arrival.
+
+    Errors (missing file or columns, unparsable values, negative lengths) name the file,
+    the row and the column. Answer lengths of 0 (the Azure trace has a few) become 1.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SiliconomicsError(f"trace file {path} not found")
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        times, ins, outs = _read_jsonl(path, limit)
+        attribution = ""
+    else:
+        times, ins, outs = _read_azure_csv(path, limit)
+        attribution = AZURE_ATTRIBUTION if "azure" in path.name.lower() else ""
+    if not times:
+        raise SiliconomicsError(f"trace {path}: no requests")
+    t = np.asarray(times, dtype=np.float64)
+    order = np.argsort(t, kind="stable")
+    t = t[order] - t[order][0]
+    return Requests(t, np.maximum(np.asarray(ins, dtype=np.int64)[order], 1),
+                    np.maximum(np.asarray(outs, dtype=np.int64)[order], 1), attribution)
+
+
+def _parse_int(path: Path, row: int, column: str, raw: object) -> int:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise SiliconomicsError(
+            f"trace {path}: row {row}, column {column}: cannot parse {raw!r} as a number"
+        ) from None
+    if not math.isfinite(value) or value != int(value):
+        raise SiliconomicsError(
+            f"trace {path}: row {row}, column {column}: {raw!r} is not a whole number")
+    if value < 0:
+        raise SiliconomicsError(
+            f"trace {path}: row {row}, column {column}: negative length {raw!r}; must be >= 0")
+    return int(value)
+
+
+def _parse_time(path: Path, row: int, column: str, raw: str) -> float:
+    text = raw.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        # Azure timestamps carry 7 fractional digits; datetime takes at most 6.
+        head, _, frac = text.partition(".")
+        stamp = datetime.fromisoformat(head.replace(" ", "T"))
+        return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
+    except ValueError:
+        raise SiliconomicsError(
+            f"trace {path}: row {row}, column {column}: cannot parse {raw!r} as a time "
+            f"(seconds or 'YYYY-MM-DD HH:MM:SS.fff')") from None
+
+
+def _read_azure_csv(path: Path, limit: int | None) -> tuple[list[float], list[int], list[int]]:
+    times: list[float] = []
+    ins: list[int] = []
+    outs: list[int] = []
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in AZURE_COLUMNS if c not in header]
+        if missing:
+            raise SiliconomicsError(
+                f"trace {path}: missing column(s) {', '.join(missing)}; a CSV trace needs "
+                f"{','.join(AZURE_COLUMNS)} (got {','.join(header) or 'no header'})")
+        for row_no, row in enumerate(reader, start=2):
+            if limit is not None and len(times) >= limit:
+                break
+            cells = {k.strip(): v for k, v in row.items() if k is not None}
+            for col in AZURE_COLUMNS:
+                if cells.get(col) in (None, ""):
+                    raise SiliconomicsError(f"trace {path}: row {row_no}, column {col}: empty")
+            times.append(_parse_time(path, row_no, "TIMESTAMP", cells["TIMESTAMP"]))
+            ins.append(_parse_int(path, row_no, "ContextTokens", cells["ContextTokens"]))
+            outs.append(_parse_int(path, row_no, "GeneratedTokens", cells["GeneratedTokens"]))
+    return times, ins, outs
+
+
+def _read_jsonl(path: Path, limit: int | None) -> tuple[list[float], list[int], list[int]]:
+    times: list[float] = []
+    ins: list[int] = []
+    outs: list[int] = []
+    with path.open() as handle:
+        for row_no, line in enumerate(handle, start=1):
+            if limit is not None and len(times) >= limit:
+                break
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SiliconomicsError(f"trace {path}: row {row_no}: not valid JSON ({exc.msg})"
+                                        ) from None
+            if not isinstance(obj, dict):
+                raise SiliconomicsError(f"trace {path}: row {row_no}: expected a JSON object")
+            missing = [f for f in JSONL_FIELDS if f not in obj]
+            if missing:
+                raise SiliconomicsError(
+                    f"trace {path}: row {row_no}: missing field(s) {', '.join(missing)}; each "
+                    f"line needs {', '.join(JSONL_FIELDS)}")
+            t = _parse_time(path, row_no, "arrival_time_s", str(obj["arrival_time_s"]))
+            if t < 0:
+                raise SiliconomicsError(
+                    f"trace {path}: row {row_no}, column arrival_time_s: negative time {t}")
+            times.append(t)
+            ins.append(_parse_int(path, row_no, "input_tokens", obj["input_tokens"]))
+            outs.append(_parse_int(path, row_no, "output_tokens", obj["output_tokens"]))
+    return times, ins, outs
+
+
+def write_trace(requests: Requests, path: str | Path) -> Path:
+    """Write requests as JSONL (``.jsonl``) or Azure-format CSV (anything else)."""
+    path = Path(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open("w") as handle:
+            for t, i, o in zip(requests.arrival_s, requests.input_tokens,
+                               requests.output_tokens, strict=True):
+                handle.write(json.dumps({"arrival_time_s": round(float(t), 6),
+                                         "input_tokens": int(i), "output_tokens": int(o)}) + "\n")
+    else:
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(AZURE_COLUMNS)
+            for t, i, o in zip(requests.arrival_s, requests.input_tokens,
+                               requests.output_tokens, strict=True):
+                writer.writerow([f"{float(t):.6f}", int(i), int(o)])
+    return path
