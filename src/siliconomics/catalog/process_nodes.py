@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siliconomics.catalog.index import DATA_DIR
-from siliconomics.catalog.sourced import Sourced, read_yaml, validation_message
+from siliconomics.catalog.sourced import Range, Sourced, read_yaml, validation_message
 from siliconomics.errors import CatalogError, UnknownIdError
 from siliconomics.registry import unknown_id_message
 
@@ -28,6 +28,26 @@ class ProcessNode(BaseModel):
     energy_per_op_rel_n7: float = Field(gt=0, description="Switching energy relative to N7 [-].")
     sources: dict[str, str] = Field(default_factory=dict)
     extra: dict[str, Sourced] = Field(default_factory=dict)
+
+    def value(self, key: str) -> float:
+        """A per-node number (central value of a range) from the catalog, e.g.
+        ``logic_density_mtr_mm2``; a missing key is a :class:`CatalogError` naming node and key."""
+        return self.range(key).central
+
+    def range(self, key: str) -> Range:
+        """A per-node quantity as a low/central/high range (a point range for one value)."""
+        entry = self.extra.get(key)
+        if entry is None:
+            raise CatalogError(
+                f"process_nodes.yaml: node '{self.name}' has no '{key}' "
+                f"(it has: {', '.join(sorted(self.extra)) or 'none'})"
+            )
+        try:
+            return entry.as_range()
+        except ValueError as exc:
+            raise CatalogError(
+                f"process_nodes.yaml: node '{self.name}' field '{key}': {exc}"
+            ) from None
 
 
 @cache
@@ -70,5 +90,6 @@ def process_node(name: str) -> ProcessNode:
     for node in _nodes().values():
         if wanted == node.name.lower() or wanted in (a.lower() for a in node.aliases):
             return node
-    all_names = [n.name for n in _nodes().values()] + [a for n in _nodes().values() for a in n.aliases]
+    nodes = _nodes().values()
+    all_names = [n.name for n in nodes] + [a for n in nodes for a in n.aliases]
     raise UnknownIdError(unknown_id_message("process node", name, all_names))
