@@ -1,0 +1,149 @@
+"""What is deployed (model, chips, parallelism, scheduler) and the latency target.
+
+:class:`Deployment` names a model on a chip with a layout and a scheduler; its
+:meth:`Deployment.step_model` asks the performance layer
+(``siliconomics.perf.iteration.iteration_model``) for the iteration-time model of one
+replica. Pipeline parallelism is treated simply (documented in docs/serving.md): the pp
+stages give more memory, and an iteration takes pp stage passes (no micro-batch overlap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from numpy.typing import ArrayLike
+from pydantic import BaseModel, ConfigDict, Field
+
+from siliconomics.catalog.accelerator import Dtype
+from siliconomics.serving.sim import SchedulerConfig
+from siliconomics.serving.stepmodel import StepModel, StepTable, tabulate
+
+
+class Slo(BaseModel):
+    """Latency target: the ``percentile`` of TTFT [s] and TPOT [s/token] must not exceed it.
+
+    Defaults 2 s and 0.1 s at p99 (issue 3). MLPerf Inference v4.x Llama-2-70B server
+    scenario uses TTFT p99 2 s and TPOT p99 0.2 s.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ttft_s: float = Field(default=2.0, gt=0)
+    tpot_s: float = Field(default=0.1, gt=0)
+    percentile: float = Field(default=99.0, gt=0, lt=100)
+
+
+class Deployment(BaseModel):
+    """One replica's layout and scheduler; disaggregated = a unit of prefill and decode
+    instances of the same layout, KV sent over ``kv_link`` (scale-out network by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = Field(min_length=1, description="Model catalog id or path.")
+    hardware: str = Field(min_length=1, description="Accelerator catalog id or path.")
+    tp: int = Field(default=1, ge=1)
+    pp: int = Field(default=1, ge=1)
+    ep: int = Field(default=1, ge=1)
+    weight_dtype: Dtype = "fp8"
+    kv_dtype: Dtype = "fp8"
+    stack: str = "production"
+    scheduler: SchedulerConfig = SchedulerConfig()
+    mode: Literal["aggregated", "disaggregated"] = "aggregated"
+    prefill_instances: int = Field(default=1, ge=1)
+    decode_instances: int = Field(default=1, ge=1)
+    kv_link: Literal["scaleout", "scaleup"] = "scaleout"
+
+    def step_model(self) -> StepModel:
+        """The performance layer's model of one instance (raises DoesNotFitError)."""
+        return _step_model(self.model, self.hardware, self.tp, self.pp, self.ep,
+                           self.weight_dtype, self.kv_dtype, self.stack)
+
+    @property
+    def instances(self) -> int:
+        """Model instances per replica [count] (1 aggregated; prefill + decode otherwise)."""
+        if self.mode == "aggregated":
+            return 1
+        return self.prefill_instances + self.decode_instances
+
+    def chips(self, step: StepModel | None = None) -> int:
+        """Chips of one replica [count]."""
+        per_instance = (step or self.step_model()).chips
+        return per_instance * self.instances
+
+    def kv_link_bytes_s(self, chips_per_instance: int) -> float:
+        """Bandwidth carrying one instance's KV cache to another [B/s]: every chip of the
+        instance sends its shard over its own link."""
+        from siliconomics import catalog
+
+        chip = catalog.hardware(self.hardware)
+        per_chip = (chip.scaleout_bandwidth_bytes_s if self.kv_link == "scaleout"
+                    else chip.scaleup_bandwidth_bytes_s)
+        if per_chip <= 0:
+            per_chip = chip.scaleup_bandwidth_bytes_s or chip.scaleout_bandwidth_bytes_s
+        return per_chip * chips_per_instance
+
+    def label(self) -> str:
+        s = self.scheduler
+        base = (f"{self.model} on {self.tp * self.pp}x {self.hardware} (tp{self.tp}"
+                f"{f' pp{self.pp}' if self.pp > 1 else ''}), batch {s.max_batch}, "
+                f"budget {s.token_budget}")
+        if self.mode == "disaggregated":
+            base += f", disagg {self.prefill_instances}P:{self.decode_instances}D"
+        return base
+
+
+@dataclass(frozen=True)
+class _PipelineStages:
+    """An instance whose iteration is ``pp`` sequential stage passes."""
+
+    inner: StepModel
+    pp: int
+
+    @property
+    def chips(self) -> int:
+        return self.inner.chips
+
+    @property
+    def kv_bytes_per_token(self) -> float:
+        return self.inner.kv_bytes_per_token
+
+    @property
+    def kv_capacity_tokens(self) -> int:
+        return self.inner.kv_capacity_tokens
+
+    def time_s(self, prefill_tokens: ArrayLike, prefill_attention_pairs: ArrayLike,
+               decode_seqs: ArrayLike, decode_context_tokens: ArrayLike) -> ArrayLike:
+        import numpy as np
+
+        stage = np.asarray(self.inner.time_s(prefill_tokens, prefill_attention_pairs,
+                                             decode_seqs, decode_context_tokens))
+        return stage * self.pp
+
+
+@lru_cache(maxsize=64)
+def _step_model(model: str, hardware: str, tp: int, pp: int, ep: int, weight_dtype: Dtype,
+                kv_dtype: Dtype, stack: str) -> StepModel:
+    from siliconomics.perf.iteration import (  # type: ignore[import-not-found,unused-ignore]
+        iteration_model,
+    )
+
+    inner: StepModel = iteration_model(model, hardware, tp=tp, pp=pp, ep=ep,
+                                       weight_dtype=weight_dtype, kv_dtype=kv_dtype, stack=stack)
+    return _PipelineStages(inner, pp) if pp > 1 else inner
+
+
+_TABLES: dict[int, tuple[StepModel, StepTable]] = {}
+
+
+def step_table(step: StepModel, max_tokens: int) -> StepTable:
+    """Tabulate ``step`` (cached per model object; a larger table serves smaller needs)."""
+    key = id(step)
+    cached = _TABLES.get(key)
+    if cached is not None and cached[0] is step and cached[1].max_tokens >= max_tokens:
+        return cached[1]
+    size = max(max_tokens, 2 * cached[1].max_tokens if cached else 0)
+    table = tabulate(step, size)
+    _TABLES[key] = (step, table)
+    return table
