@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from serving_doubles import LinearStep
 
+from serving_doubles import LinearStep
 from siliconomics.errors import DoesNotFitError
 from siliconomics.serving.metrics import time_average_in_system
 from siliconomics.serving.replica import simulate_disaggregated
