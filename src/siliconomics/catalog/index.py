@@ -42,9 +42,10 @@ def model_ids() -> list[str]:
 def _load_hardware_path(path: Path) -> Accelerator:
     data = read_yaml(path)
     if data.get("type") == "chip-design":
-        from siliconomics.silicon.design import load_design_accelerator
+        from siliconomics.silicon.design import load_design_accelerator  # type: ignore[import-not-found,unused-ignore]
 
-        return load_design_accelerator(path)
+        design: Accelerator = load_design_accelerator(path)
+        return design
     return load_accelerator_file(path)
 
 

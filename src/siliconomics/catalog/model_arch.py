@@ -133,17 +133,17 @@ def load_hf_config(path: Path) -> ModelArch:
         raise CatalogError(f"{path}: expected a JSON object")
     model_type = str(cfg.get("model_type", ""))
     if model_type in ("gpt2", "gpt_neox", "opt"):
-        hidden = int(cfg.get("n_embd", cfg.get("hidden_size", 0)))
-        heads = int(cfg.get("n_head", cfg.get("num_attention_heads", 0)))
-        layers = int(cfg.get("n_layer", cfg.get("num_hidden_layers", 0)))
+        hidden = int(cfg.get("n_embd") or cfg.get("hidden_size") or 0)
+        heads = int(cfg.get("n_head") or cfg.get("num_attention_heads") or 0)
+        layers = int(cfg.get("n_layer") or cfg.get("num_hidden_layers") or 0)
         ffn = int(cfg.get("n_inner") or cfg.get("intermediate_size") or 4 * hidden)
         fields: dict[str, Any] = dict(
             layers=layers, hidden=hidden, q_heads=heads, kv_heads=heads,
             head_dim=hidden // max(heads, 1), ffn=ffn, ffn_kind="plain",
             vocab=int(_need(cfg, "vocab_size", path)),
             tied_embeddings=bool(cfg.get("tie_word_embeddings", True)),
-            learned_positions=int(cfg.get("n_positions", cfg.get("max_position_embeddings", 0))),
-            max_context=int(cfg.get("n_positions", cfg.get("max_position_embeddings", 2048))),
+            learned_positions=int(cfg.get("n_positions") or cfg.get("max_position_embeddings") or 0),
+            max_context=int(cfg.get("n_positions") or cfg.get("max_position_embeddings") or 2048),
         )
     else:
         hidden = int(_need(cfg, "hidden_size", path))

@@ -89,7 +89,8 @@ def models_list(as_json: JsonFlag = False) -> None:
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["id"]), str(r["name"]), str(r["layers"]), str(r["hidden"]),
-                      f"{r['total_params'] / 1e9:.2f}", f"{r['active_params'] / 1e9:.2f}")
+                      f"{float(str(r['total_params'])) / 1e9:.2f}",
+                      f"{float(str(r['active_params'])) / 1e9:.2f}")
     console.print(table)
 
 
