@@ -403,11 +403,8 @@ def _steps_to_reach(a: float, b: float, s0: float, n: int, gap: float) -> int:
 
     qa = 0.5 * b * n
     qb = a + b * s0 - qa
-    if qa > 0:
-        k = math.ceil((-qb + math.sqrt(qb * qb + 4.0 * qa * gap)) / (2.0 * qa))
-    else:
-        k = math.ceil(gap / qb)
-    k = max(k, 1)
+    root = (-qb + math.sqrt(qb * qb + 4.0 * qa * gap)) / (2.0 * qa) if qa > 0 else gap / qb
+    k = max(math.ceil(root), 1)
     while k > 1 and total(k - 1) >= gap:
         k -= 1
     while total(k) < gap:

@@ -1,0 +1,209 @@
+"""Capacity at a latency SLO: the highest request rate a replica sustains, and the cheapest
+deployment choice in chip-hours per million output tokens.
+
+The rate is found by bisection: at each candidate rate a fixed number of requests with the
+traffic's lengths arrive (Poisson or gamma), the replica is simulated, and the SLO
+percentiles of TTFT and TPOT (first ``warmup_frac`` of requests left out) are compared with
+the target. The same seed is used at every rate (common random numbers), so the pass/fail
+boundary is sharp.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from siliconomics.errors import DoesNotFitError, SiliconomicsError
+from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.metrics import latency_percentile
+from siliconomics.serving.replica import run_replica
+from siliconomics.serving.sim import SchedulerConfig, SimResult
+from siliconomics.serving.stepmodel import StepModel
+from siliconomics.serving.traffic import LengthDist, Traffic
+
+Progress = Callable[[int, int], None]
+
+
+class SloUnreachableError(SiliconomicsError):
+    """No rate (or no configuration) meets the latency target; carries the best SLO-percentile
+    TTFT [s] and TPOT [s/token] reached (at a light load)."""
+
+    def __init__(self, message: str, ttft_s: float, tpot_s: float) -> None:
+        super().__init__(message)
+        self.ttft_s = ttft_s
+        self.tpot_s = tpot_s
+
+
+@dataclass(frozen=True)
+class SloCheck:
+    """Latencies at one rate [requests/s]: SLO-percentile TTFT [s] and TPOT [s/token]."""
+
+    rate_per_s: float
+    ttft_s: float
+    tpot_s: float
+    meets: bool
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """Highest rate one replica sustains within the SLO, and its cost in chip time.
+
+    ``rate_per_s`` [requests/s]; ``output_tokens_s`` at that rate [tokens/s];
+    ``chips`` per replica; ``chip_hours_per_million_tokens`` [chip-h per 1e6 output tokens];
+    ``checks`` every rate tried.
+    """
+
+    deployment: Deployment
+    slo: Slo
+    rate_per_s: float
+    output_tokens_s: float
+    chips: int
+    chip_hours_per_million_tokens: float
+    ttft_s: float
+    tpot_s: float
+    step_error_frac: float
+    checks: tuple[SloCheck, ...] = field(repr=False)
+
+
+def chip_hours_per_million_tokens(chips: int, output_tokens_s: float) -> float:
+    """Chip-hours per million output tokens [chip-h]: chips / (tokens/s x 3600) x 1e6."""
+    return chips / (output_tokens_s * 3600.0) * 1e6
+
+
+def _check(deployment: Deployment, step: StepModel, traffic: Traffic, slo: Slo, rate: float,
+           n_requests: int, seed: int, warmup_frac: float) -> tuple[SloCheck, SimResult]:
+    req = traffic.sample(rate, n_requests, np.random.default_rng(seed))
+    result = run_replica(deployment, req, step)
+    start = int(len(req) * warmup_frac)
+    ttft = latency_percentile(result.ttft_s[start:], slo.percentile)
+    tpot = latency_percentile(result.tpot_s[start:], slo.percentile)
+    tpot_ok = math.isnan(tpot) or tpot <= slo.tpot_s
+    return SloCheck(rate, ttft, tpot, ttft <= slo.ttft_s and tpot_ok), result
+
+
+def _length_guess(step: StepModel, input_dist: LengthDist, output_dist: LengthDist,
+                  scheduler: SchedulerConfig) -> float:
+    """A rate near saturation [requests/s] to start the bracket from: full-batch decode
+    throughput over the mean answer length (only a starting point for the search)."""
+    batch = scheduler.max_batch
+    ctx = input_dist.mean() + output_dist.mean() / 2
+    step_s = float(np.asarray(step.time_s(0.0, 0.0, float(batch), batch * ctx)))
+    return max(batch / step_s / output_dist.mean(), 1e-3)
+
+
+def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = None, *,
+                    seed: int = 0, n_requests: int = 3000, warmup_frac: float = 0.1,
+                    rel_tol: float = 0.02, step: StepModel | None = None,
+                    progress: Progress | None = None) -> CapacityResult:
+    """Bisection on the arrival rate for the highest one meeting ``slo`` (see module doc).
+
+    Raises :class:`SloUnreachableError` (with the best p-latencies found) when even a very
+    light load misses the target.
+    """
+    slo = slo or Slo()
+    step = step or deployment.step_model()
+    checks: list[SloCheck] = []
+
+    def probe(rate: float) -> SloCheck:
+        check, _ = _check(deployment, step, traffic, slo, rate, n_requests, seed, warmup_frac)
+        checks.append(check)
+        if progress is not None:
+            progress(len(checks), 0)
+        return check
+
+    guess = _length_guess(step, traffic.input_tokens, traffic.output_tokens,
+                          deployment.scheduler) * deployment.instances
+    lo, hi = 0.0, guess
+    light = probe(guess * 0.01)
+    if not light.meets:
+        raise SloUnreachableError(
+            f"SLO not reachable for {deployment.label()}: even at a light load "
+            f"({light.rate_per_s:.3g} req/s) p{slo.percentile:g} TTFT is {light.ttft_s:.3g} s "
+            f"(target {slo.ttft_s:g} s) and p{slo.percentile:g} TPOT is {light.tpot_s:.3g} s "
+            f"(target {slo.tpot_s:g} s)", light.ttft_s, light.tpot_s)
+    lo = light.rate_per_s
+    while probe(hi).meets:
+        lo, hi = hi, hi * 2.0
+        if hi > guess * 1e6:
+            raise SiliconomicsError(f"capacity search for {deployment.label()} found no "
+                                    f"saturation up to {hi:.3g} req/s (internal error)")
+    while (hi - lo) > rel_tol * hi:
+        mid = 0.5 * (lo + hi)
+        if probe(mid).meets:
+            lo = mid
+        else:
+            hi = mid
+    final, result = _check(deployment, step, traffic, slo, lo, n_requests, seed, warmup_frac)
+    out_tps = lo * float(np.mean(result.requests.output_tokens))
+    chips = deployment.chips(step)
+    return CapacityResult(deployment, slo, lo, out_tps, chips,
+                          chip_hours_per_million_tokens(chips, out_tps), final.ttft_s,
+                          final.tpot_s, result.step_error_frac, tuple(checks))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Every configuration tried and the cheapest one meeting the SLO."""
+
+    best: CapacityResult
+    results: tuple[CapacityResult, ...]
+    unreachable: tuple[str, ...]
+
+
+def candidate_deployments(base: Deployment, tps: Sequence[int] = (1, 2, 4, 8),
+                          max_batches: Sequence[int] = (64, 128, 256),
+                          token_budgets: Sequence[int] = (2048, 8192),
+                          modes: Sequence[str] = ("aggregated", "disaggregated"),
+                          disagg_ratios: Sequence[tuple[int, int]] = ((1, 1), (1, 3)),
+                          ) -> list[Deployment]:
+    """The grid of deployment choices around ``base`` (same model, chip and dtypes)."""
+    out: list[Deployment] = []
+    for tp, batch, budget, mode in itertools.product(tps, max_batches, token_budgets, modes):
+        sched = base.scheduler.model_copy(update={"max_batch": batch, "token_budget": budget})
+        ratios = disagg_ratios if mode == "disaggregated" else ((1, 1),)
+        for pre, dec in ratios:
+            out.append(base.model_copy(update={
+                "tp": tp, "scheduler": sched, "mode": mode,
+                "prefill_instances": pre, "decode_instances": dec}))
+    return out
+
+
+def search_deployments(candidates: Sequence[Deployment], traffic: Traffic,
+                       slo: Slo | None = None, *, seed: int = 0, n_requests: int = 2000,
+                       progress: Progress | None = None) -> SearchResult:
+    """The candidate with the lowest chip-hours per million output tokens at the SLO.
+
+    Candidates whose model does not fit are skipped; if none fits the last
+    DoesNotFitError is raised; if none meets the SLO, :class:`SloUnreachableError` says so
+    with the best latencies any of them reached.
+    """
+    slo = slo or Slo()
+    results: list[CapacityResult] = []
+    unreachable: list[str] = []
+    misfit: DoesNotFitError | None = None
+    best_ttft = best_tpot = math.inf
+    for i, dep in enumerate(candidates):
+        try:
+            results.append(max_rate_at_slo(dep, traffic, slo, seed=seed, n_requests=n_requests))
+        except DoesNotFitError as exc:
+            misfit = exc
+        except SloUnreachableError as exc:
+            unreachable.append(str(exc))
+            best_ttft = min(best_ttft, exc.ttft_s)
+            best_tpot = min(best_tpot, exc.tpot_s)
+        if progress is not None:
+            progress(i + 1, len(candidates))
+    if not results:
+        if misfit is not None and not unreachable:
+            raise misfit
+        raise SloUnreachableError(
+            f"no configuration meets p{slo.percentile:g} TTFT <= {slo.ttft_s:g} s and TPOT <= "
+            f"{slo.tpot_s:g} s; best achievable p{slo.percentile:g} at light load: TTFT "
+            f"{best_ttft:.3g} s, TPOT {best_tpot:.3g} s ({len(unreachable)} configurations "
+            f"tried)", best_ttft, best_tpot)
+    best = min(results, key=lambda r: r.chip_hours_per_million_tokens)
+    return SearchResult(best, tuple(results), tuple(unreachable))

@@ -1,0 +1,142 @@
+"""Fleet sizing: replicas and chips for a daily load at its peak hour, within the SLO.
+
+Requests routed uniformly at random split a Poisson stream into independent Poisson streams,
+so replicas are independent and one replica at rate peak / replicas stands for all of them.
+The steps: replica capacity at the SLO (bisection, :mod:`capacity`) on ``capacity_seeds``
+independent samples -> replicas = ceil(peak rate x (1 + headroom) / capacity) -> a sample of
+``sample_replicas`` replicas simulated at their share of the peak, reporting the spread of
+their p99 latencies (the sampling uncertainty) -> utilisation and chip-hours over the day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
+from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.metrics import latency_percentile
+from siliconomics.serving.replica import run_replica
+from siliconomics.serving.stepmodel import StepModel
+from siliconomics.serving.traffic import Traffic
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    """A fleet sized for a daily load (frozen; the economics layer's input).
+
+    Counts: ``replicas``, ``chips`` (= replicas x ``chips_per_replica``); rates
+    [requests/s]: ``peak_rate_per_s``, ``mean_rate_per_s``, ``replica_capacity_per_s``
+    (mean over seeds) with ``replica_capacity_std_per_s`` (sample standard deviation);
+    ``replicas_low`` / ``replicas_high``: replicas needed with the capacity at +/- 2 standard
+    errors; ``utilisation_frac``: mean demand / fleet capacity at the SLO over the day;
+    ``chip_hours_per_day`` of the static fleet [chip-h/day] and
+    ``chip_hours_per_day_autoscaled`` when replicas follow the hourly demand;
+    ``output_tokens_s_per_chip`` at the daily mean load [tokens/s/chip];
+    ``sample_ttft_p99_s`` / ``sample_tpot_p99_s``: SLO-percentile latencies of the sampled
+    replicas at their peak share (mean and standard deviation across the sample) [s];
+    ``sample_slo_met_frac`` the fraction of sampled replicas meeting the SLO.
+    """
+
+    deployment: Deployment
+    slo: Slo
+    replicas: int
+    chips_per_replica: int
+    chips: int
+    peak_rate_per_s: float
+    mean_rate_per_s: float
+    headroom_frac: float
+    replica_capacity_per_s: float
+    replica_capacity_std_per_s: float
+    replicas_low: int
+    replicas_high: int
+    utilisation_frac: float
+    chip_hours_per_day: float
+    chip_hours_per_day_autoscaled: float
+    output_tokens_per_day: float
+    output_tokens_s_per_chip: float
+    chip_hours_per_million_tokens: float
+    sample_ttft_p99_s: tuple[float, float]
+    sample_tpot_p99_s: tuple[float, float]
+    sample_slo_met_frac: float
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["deployment"] = self.deployment.model_dump(mode="json")
+        data["slo"] = self.slo.model_dump(mode="json")
+        return data
+
+
+def replicas_needed(rate_per_s: float, capacity_per_s: float, headroom_frac: float) -> int:
+    """ceil(rate x (1 + headroom) / capacity) [replicas], at least 1."""
+    return max(1, math.ceil(rate_per_s * (1.0 + headroom_frac) / capacity_per_s - 1e-9))
+
+
+def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
+               seed: int = 0, *, headroom_frac: float = 0.1, capacity_seeds: int = 3,
+               sample_replicas: int = 4, n_requests: int = 3000,
+               step: StepModel | None = None, progress: Progress | None = None) -> FleetResult:
+    """Size the fleet for ``traffic`` with ``deployment`` replicas at ``slo`` (module doc)."""
+    slo = slo or Slo()
+    step = step or deployment.step_model()
+    total = capacity_seeds + sample_replicas
+    caps: list[CapacityResult] = []
+    for i in range(capacity_seeds):
+        caps.append(max_rate_at_slo(deployment, traffic, slo, seed=seed + i,
+                                    n_requests=n_requests, step=step))
+        if progress is not None:
+            progress(i + 1, total)
+    rates = np.array([c.rate_per_s for c in caps])
+    cap_mean = float(rates.mean())
+    cap_std = float(rates.std(ddof=1)) if len(rates) > 1 else 0.0
+    stderr = cap_std / math.sqrt(len(rates))
+    peak, mean = traffic.peak_rate_per_s, traffic.mean_rate_per_s
+    replicas = replicas_needed(peak, cap_mean, headroom_frac)
+    lo_cap = max(cap_mean - 2 * stderr, 1e-12)
+    chips_per_replica = deployment.chips(step)
+
+    ttfts, tpots, met = [], [], 0
+    share = peak / replicas
+    for j in range(sample_replicas):
+        req = traffic.sample(share, n_requests, np.random.default_rng(seed + 1000 + j))
+        res = run_replica(deployment, req, step)
+        start = len(req) // 10
+        ttft = latency_percentile(res.ttft_s[start:], slo.percentile)
+        tpot = latency_percentile(res.tpot_s[start:], slo.percentile)
+        ttfts.append(ttft)
+        tpots.append(tpot)
+        met += int(ttft <= slo.ttft_s and (math.isnan(tpot) or tpot <= slo.tpot_s))
+        if progress is not None:
+            progress(capacity_seeds + j + 1, total)
+
+    hourly = traffic.hourly_rates_per_s()
+    autoscaled = sum(replicas_needed(float(r), cap_mean, headroom_frac) for r in hourly)
+    mean_out = traffic.output_tokens.mean()
+    tokens_per_day = traffic.queries_per_day * mean_out
+    chips = replicas * chips_per_replica
+    return FleetResult(
+        deployment=deployment, slo=slo, replicas=replicas,
+        chips_per_replica=chips_per_replica, chips=chips,
+        peak_rate_per_s=peak, mean_rate_per_s=mean, headroom_frac=headroom_frac,
+        replica_capacity_per_s=cap_mean, replica_capacity_std_per_s=cap_std,
+        replicas_low=replicas_needed(peak, cap_mean + 2 * stderr, headroom_frac),
+        replicas_high=replicas_needed(peak, lo_cap, headroom_frac),
+        utilisation_frac=mean / (replicas * cap_mean),
+        chip_hours_per_day=chips * 24.0,
+        chip_hours_per_day_autoscaled=autoscaled * chips_per_replica * 1.0,
+        output_tokens_per_day=tokens_per_day,
+        output_tokens_s_per_chip=mean * mean_out / chips,
+        chip_hours_per_million_tokens=chips * 24.0 / tokens_per_day * 1e6,
+        sample_ttft_p99_s=_mean_std(ttfts), sample_tpot_p99_s=_mean_std(tpots),
+        sample_slo_met_frac=met / sample_replicas if sample_replicas else float("nan"),
+    )
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return (float("nan"), float("nan"))
+    arr = np.asarray(values, dtype=np.float64)
+    return (float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0)
