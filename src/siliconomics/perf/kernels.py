@@ -142,7 +142,8 @@ def attention_decode_time_s(
     bandwidth = np.asarray(bandwidth_bytes_s, dtype=float) * bandwidth_frac
     memory_s = np.asarray(kv_bytes, dtype=float) / bandwidth
     compute_s = np.asarray(flops, dtype=float) / (np.asarray(rate_flops_s, dtype=float) * matmul_frac)
-    return floor_s + p_norm(memory_s, compute_s, overlap_exponent)
+    busy = p_norm(memory_s, compute_s, overlap_exponent)
+    return np.asarray(np.where(memory_s > 0, floor_s + busy, 0.0), dtype=float)
 
 
 def elementwise_time_s(
