@@ -1,0 +1,85 @@
+"""``siliconomics study``: the main job — cost per query on every option and which to choose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from siliconomics.cli.common import console, err_console, print_json
+
+
+def study(
+    scenario: Annotated[str, typer.Argument(help="Scenario id or path to a scenario YAML.")
+                        ] = "chatgpt-2023",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html and CSVs.")
+                   ] = Path("siliconomics-report"),
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Monte Carlo draws.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")
+                    ] = 0,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip the HTML/CSV files.")
+                         ] = False,
+) -> None:
+    """Cost per query and per day on each option, the recommended strategy with its
+    probability of being best, the break-even demand; writes an HTML report and CSVs."""
+    from siliconomics.economics.scenario import load_scenario
+    from siliconomics.economics.study import run_study
+
+    s = load_scenario(scenario)
+    for w in s.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed:,}/"
+                  "{task.total:,} draws"), TimeElapsedColumn(), console=err_console,
+                  transient=True) as bar:
+        task = bar.add_task("mc", total=draws)
+        result = run_study(s, draws=draws, seed=seed,
+                           progress=lambda k: bar.advance(task, k))
+    report = None
+    if not no_report:
+        from siliconomics.report.html import write_report
+
+        report = write_report(result, out)
+    if as_json:
+        data = result.to_json()
+        data["report"] = str(report) if report else None
+        print_json(data)
+        return
+    j = result.to_json()
+    table = Table(title=f"{s.name}: {s.queries_per_day:,.0f} queries/day")
+    for col in ("option", "chips", "cents/query", "$/day", "$/M in", "$/M out", "NPV mean $bn",
+                "P(best)"):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    for k, v in j["options"].items():
+        table.add_row(k, f"{v['chips']:,.0f}", f"{v['cost_per_query_usd'] * 100:.3f}",
+                      f"{v['cost_per_day_usd']:,.0f}", f"{v['usd_per_m_input_tokens']:.2f}",
+                      f"{v['usd_per_m_output_tokens']:.2f}", f"{v['npv_mean_usd'] / 1e9:,.2f}",
+                      f"{v['prob_best']:.0%}")
+    console.print(table)
+    rec = j["strategy"]["recommended"]
+    console.print(f"Recommended: [bold]{rec}[/], best in {j['strategy']['prob_best'][rec]:.0%} "
+                  f"of {draws:,} draws (seed {seed}).")
+    be = result.break_even
+    if be is not None and be.queries_per_day is not None:
+        console.print(f"Break-even: {be.custom_option} beats {be.merchant_option} above "
+                      f"{be.queries_per_day:,.0f} queries/day ({be.scale:.2g}x today).")
+    elif be is not None:
+        console.print(f"Break-even: {be.custom_option} never beats {be.merchant_option} in "
+                      f"the searched range.")
+    if result.reproduction is not None:
+        rp = result.reproduction
+        console.print(f"Reproduction: {rp.gpus:,.0f} GPUs, {rp.servers:,.0f} servers, "
+                      f"${rp.usd_per_day:,.0f}/day, {rp.usd_per_query * 100:.3f} cents/query.")
+    if result.savings_usd_per_year is not None:
+        sv = result.savings_usd_per_year
+        console.print(f"{sv['option']} vs {sv['versus']}: "
+                      f"{sv['usd_per_year'] / 1e6:,.0f} M USD per year.")
+    if report is not None:
+        console.print(f"Report: {report}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("study")(study)

@@ -1,0 +1,1 @@
+"""What a person sees: the self-contained HTML report with embedded plots, and CSV tables."""
