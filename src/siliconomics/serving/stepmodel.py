@@ -95,23 +95,32 @@ def tabulate(model: StepModel, max_tokens: int, typical_context: int = 2048,
              check_samples: int = 256, seed: int = 0) -> StepTable:
     """Tabulate ``model`` for 0 .. ``max_tokens`` tokens per iteration (see module doc).
 
-    The slopes are secants from 0 to a typical load (``typical_context`` [tokens] of context
-    per sequence), not derivatives at 0, so a roofline kink between them is averaged over
-    the range the simulator actually visits.
+    The slopes are secants between two realistic loads around ``typical_context`` [tokens]
+    of context per sequence, not derivatives at 0, so a roofline kink between them is
+    averaged over the range the simulator actually visits.
     """
     if max_tokens < 1:
         raise SiliconomicsError(f"step table: max_tokens must be >= 1, got {max_tokens}")
     n = np.arange(max_tokens + 1, dtype=np.float64)
     zero = np.zeros_like(n)
     n1 = np.maximum(n, 1.0)
-    base = _eval(model, n, zero, zero, zero)
-    pairs_ref = n1 * typical_context
-    per_pair = (_eval(model, n, pairs_ref, zero, zero) - base) / pairs_ref
-    # Context slope measured with all n tokens as decode sequences.
-    ctx_ref = n1 * typical_context
-    dec_base = _eval(model, zero, zero, n, zero)
-    per_ctx = (_eval(model, zero, zero, n, ctx_ref) - dec_base) / ctx_ref
-    if not (np.all(np.isfinite(base)) and np.all(base[1:] > 0)):
+    # Prefill: secant between a chunk at position 0 and the same chunk after
+    # ``typical_context`` cached tokens; base[n] is its intercept (exact for the first case).
+    pairs_lo = n * (n + 1.0) / 2.0
+    pairs_hi = pairs_lo + n1 * typical_context
+    t_lo = _eval(model, n, pairs_lo, zero, zero)
+    t_hi = _eval(model, n, pairs_hi, zero, zero)
+    per_pair = (t_hi - t_lo) / (pairs_hi - pairs_lo)
+    base = t_lo - per_pair * pairs_lo
+    # Decode: secant between short and long contexts per sequence (a model may treat a
+    # zero context specially, so 0 is not used as an anchor).
+    ctx_lo = n1 * (typical_context / 8.0)
+    ctx_hi = n1 * (2.0 * typical_context)
+    d_lo = _eval(model, zero, zero, n, ctx_lo)
+    d_hi = _eval(model, zero, zero, n, ctx_hi)
+    per_ctx = (d_hi - d_lo) / (ctx_hi - ctx_lo)
+    dec_base = d_lo - per_ctx * ctx_lo
+    if not (np.all(np.isfinite(t_lo)) and np.all(t_lo[1:] > 0) and np.all(d_lo[1:] > 0)):
         raise SiliconomicsError("step model returned a non-positive or non-finite iteration "
                                 "time; check the performance model inputs")
     extra = dec_base - base
@@ -130,7 +139,7 @@ def _check(model: StepModel, table: StepTable, max_tokens: int, typical_context:
     prefill = total - decode
     start = rng.integers(0, 2 * typical_context, samples)
     pairs = prefill * start + prefill * (prefill + 1) / 2.0
-    ctx = decode * rng.uniform(1.0, 4.0 * typical_context, samples)
+    ctx = decode * rng.uniform(64.0, 4.0 * typical_context, samples)
     exact = _eval(model, prefill.astype(np.float64), pairs.astype(np.float64),
                   decode.astype(np.float64), ctx)
     approx = (np.asarray(table.base_s)[total] + np.asarray(table.decode_extra_s)[decode]
