@@ -100,8 +100,8 @@ def matrix_area_mm2(
 class AreaBreakdown:
     """Die area by component [mm²] (floats, or arrays for a vectorised evaluation).
 
-    ``unit_mm2`` is one compute unit including its share of the NoC overhead (the block
-    that partial-good harvesting can switch off); ``shared_mm2`` is the rest of the die.
+    ``unit_mm2`` is one compute unit (the block partial-good harvesting can switch off);
+    ``shared_mm2`` is the rest of the die (SRAM, NoC, I/O), which must be defect-free.
     """
 
     matrix_mm2: FloatOrArray
@@ -157,7 +157,7 @@ def die_area(
     host = np.asarray(host_lanes, dtype=float) * c.host_mm2_per_lane
     memphy = np.asarray(memory_phy_mm2, dtype=float)
     total = core + noc + memphy + serdes + host
-    unit = units_total * (1.0 + c.noc_overhead_frac) / n
+    unit = units_total / n
     shared = total - unit * n
 
     def out(x: FloatOrArray) -> FloatOrArray:
