@@ -1,0 +1,36 @@
+"""Serving: traffic, the iteration-level batching simulator, capacity at an SLO, fleets.
+
+The economics layer calls :func:`size_fleet` (-> :class:`FleetResult`) and
+:func:`max_rate_at_slo`; see docs/serving.md.
+"""
+
+from siliconomics.serving.capacity import (
+    CapacityResult,
+    SloUnreachableError,
+    max_rate_at_slo,
+    search_deployments,
+)
+from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.fleet import FleetResult, size_fleet
+from siliconomics.serving.replica import run_replica
+from siliconomics.serving.sim import SchedulerConfig, SimResult, simulate
+from siliconomics.serving.traffic import LengthDist, Requests, Traffic, load_trace
+
+__all__ = [
+    "CapacityResult",
+    "Deployment",
+    "FleetResult",
+    "LengthDist",
+    "Requests",
+    "SchedulerConfig",
+    "SimResult",
+    "Slo",
+    "SloUnreachableError",
+    "Traffic",
+    "load_trace",
+    "max_rate_at_slo",
+    "run_replica",
+    "search_deployments",
+    "simulate",
+    "size_fleet",
+]
