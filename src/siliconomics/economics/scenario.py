@@ -192,7 +192,7 @@ def _parse_option(raw: Any, i: int, path: Path, model_id: str,
     if not opt_id:
         raise CatalogError(f"{where}.id: missing")
     opt_type = str(raw.get("type", ""))
-    if opt_type not in OPTION_TYPES:
+    if opt_type not in list(OPTION_TYPES):
         raise UnknownIdError(f"{where}.type: " + unknown_id_message("option type", opt_type,
                                                                      OPTION_TYPES))
     where = f"{path}: options[{i}] ({opt_id})"
