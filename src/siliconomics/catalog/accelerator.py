@@ -90,8 +90,8 @@ class Accelerator(BaseModel):
 _FALLBACK: dict[Dtype, tuple[Dtype, ...]] = {
     "fp4": ("fp4", "fp8", "int8", "bf16", "fp16"),
     "int4": ("int4", "int8", "fp8", "bf16", "fp16"),
-    "fp8": ("fp8", "int8", "bf16", "fp16"),
-    "int8": ("int8", "fp8", "bf16", "fp16"),
+    "fp8": ("fp8", "bf16", "fp16"),
+    "int8": ("int8", "bf16", "fp16"),
     "bf16": ("bf16", "fp16", "tf32", "fp32"),
     "fp16": ("fp16", "bf16", "tf32", "fp32"),
     "tf32": ("tf32", "fp32", "bf16"),

@@ -33,6 +33,11 @@ class KernelParams(BaseModel):
         gt=0, le=1.5, description="Energy of an 8-bit FLOP relative to a bf16 FLOP [-]."
     )
     reference_node: str = Field(description="Process node the energy per FLOP was fitted on.")
+    reference_datasheet_pj_per_flop_bf16: float = Field(
+        gt=0,
+        description="The fitted chip's datasheet energy budget (TDP - idle) / bf16 peak [pJ]; "
+        "other chips' datasheet budgets are compared with it to credit architectural gains.",
+    )
     idle_power_frac: float = Field(
         gt=0, lt=1, description="Idle power as a fraction of TDP, for chips without a published idle [-]."
     )

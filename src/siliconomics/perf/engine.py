@@ -45,14 +45,33 @@ def idle_power_w(hw: Accelerator, calib: Calibration) -> float:
     return calib.kernel.idle_power_frac * hw.tdp_w
 
 
+UNPUBLISHED_NODES = ("unpublished", "unknown", "")
+
+
+def node_energy_rel_n7(node: str, fallback: float) -> float:
+    """Switching energy of ``node`` relative to N7. Vendors that do not publish the node
+    (Google TPUs, AWS Trainium) are taken at ``fallback``, the calibration's reference node:
+    a contemporary-node assumption, stated in docs/performance-model.md."""
+    if node.strip().lower() in UNPUBLISHED_NODES:
+        return fallback
+    return process_node(node).energy_per_op_rel_n7
+
+
 def matmul_energy_j_per_flop(hw: Accelerator, precision: str, calib: Calibration) -> float:
-    """Energy per FLOP of the matrix units on this chip's node [J]: the fitted reference value
-    scaled by the node's published switching-energy ratio, and by the 8-bit ratio for 8-bit
-    formats (4-bit formats are taken at half the 8-bit energy)."""
+    """Energy per FLOP of the matrix units of this chip [J].
+
+    The fitted reference value e_ref is scaled by the smaller of two ratios: the process
+    node's published switching-energy ratio (same design on another node), and the ratio of
+    the chip's datasheet energy budget (TDP - idle) / peak to the reference chip's (credits an
+    architecture that does more per joule on the same node, as Blackwell does over Hopper).
+    8-bit formats take the fitted 8-bit/bf16 energy ratio; 4-bit half of that.
+    """
     k = calib.kernel
-    node_ratio = (process_node(hw.process_node).energy_per_op_rel_n7
-                  / process_node(k.reference_node).energy_per_op_rel_n7)
-    per_flop = k.matmul_energy_pj_per_flop_bf16 * 1e-12 * node_ratio
+    reference = process_node(k.reference_node).energy_per_op_rel_n7
+    node_ratio = node_energy_rel_n7(hw.process_node, reference) / reference
+    datasheet_pj = (hw.tdp_w - idle_power_w(hw, calib)) / hw.peak("bf16") * 1e12
+    datasheet_ratio = datasheet_pj / k.reference_datasheet_pj_per_flop_bf16
+    per_flop = k.matmul_energy_pj_per_flop_bf16 * 1e-12 * min(node_ratio, datasheet_ratio)
     native = hw.native_dtype(_PRECISION_TO_DTYPE[precision])
     if native in ("fp8", "int8"):
         per_flop *= k.matmul_energy_ratio_fp8

@@ -32,28 +32,34 @@ class FreeParameter:
     start: float
     low: float
     high: float
+    sections: tuple[str, ...]
+    """Measurement sections that constrain it; it is fitted only when one of them is present."""
 
+
+_GEMM = ("ceilings", "gemm", "gemm_fp8")
+_MATMUL = ("ceilings", "gemm", "gemm_fp8", "attn_prefill")
+_ELEMENTWISE = ("ceilings", "elementwise")
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
-    FreeParameter("kernel", "matmul_energy_pj_per_flop_bf16", 0.9, 0.05, 10.0),
-    FreeParameter("kernel", "matmul_energy_ratio_fp8", 0.55, 0.2, 1.2),
-    FreeParameter("kernel", "tile_operand_cost", 2.0, 0.0, 200.0),
-    FreeParameter("kernel", "gemm_bandwidth_frac", 0.85, 0.3, 1.0),
-    FreeParameter("kernel", "gemm_overlap_exponent", 5.0, 1.0, 30.0),
-    FreeParameter("kernel", "gemm_floor_s", 3e-6, 0.0, 5e-5),
-    FreeParameter("kernel", "attention_matmul_frac", 0.8, 0.2, 1.5),
-    FreeParameter("kernel", "attention_block_overhead", 1.0, 0.0, 10.0),
-    FreeParameter("kernel", "attention_prefill_floor_s", 5e-6, 0.0, 5e-5),
-    FreeParameter("kernel", "attention_decode_bandwidth_frac", 0.9, 0.3, 1.0),
-    FreeParameter("kernel", "attention_decode_floor_s", 7e-6, 0.0, 5e-5),
-    FreeParameter("kernel", "elementwise_bandwidth_frac", 0.7, 0.2, 1.0),
-    FreeParameter("kernel", "strided_bandwidth_frac", 0.55, 0.1, 1.0),
-    FreeParameter("kernel", "reduction_bandwidth_frac", 0.63, 0.1, 1.0),
-    FreeParameter("kernel", "cache_bandwidth_ratio", 2.0, 1.0, 10.0),
-    FreeParameter("kernel", "elementwise_floor_s", 1.5e-6, 0.0, 2e-5),
-    FreeParameter("kernel", "row_reduction_s_per_element", 7e-10, 0.0, 1e-8),
-    FreeParameter("stack", "eager_launch_s", 1.5e-5, 0.0, 1e-4),
-    FreeParameter("stack", "graph_kernel_gap_s", 8e-7, 0.0, 1e-5),
+    FreeParameter("kernel", "matmul_energy_pj_per_flop_bf16", 0.9, 0.05, 10.0, _MATMUL),
+    FreeParameter("kernel", "matmul_energy_ratio_fp8", 0.55, 0.2, 1.2, ("ceilings", "gemm_fp8")),
+    FreeParameter("kernel", "tile_operand_cost", 2.0, 0.0, 200.0, _GEMM),
+    FreeParameter("kernel", "gemm_bandwidth_frac", 0.85, 0.3, 1.0, _GEMM),
+    FreeParameter("kernel", "gemm_overlap_exponent", 5.0, 1.0, 30.0, _GEMM),
+    FreeParameter("kernel", "gemm_floor_s", 3e-6, 0.0, 5e-5, _GEMM),
+    FreeParameter("kernel", "attention_matmul_frac", 0.8, 0.2, 1.5, ("attn_prefill",)),
+    FreeParameter("kernel", "attention_block_overhead", 1.0, 0.0, 10.0, ("attn_prefill",)),
+    FreeParameter("kernel", "attention_prefill_floor_s", 5e-6, 0.0, 5e-5, ("attn_prefill",)),
+    FreeParameter("kernel", "attention_decode_bandwidth_frac", 0.9, 0.3, 1.0, ("attn_decode",)),
+    FreeParameter("kernel", "attention_decode_floor_s", 7e-6, 0.0, 5e-5, ("attn_decode",)),
+    FreeParameter("kernel", "elementwise_bandwidth_frac", 0.7, 0.2, 1.0, _ELEMENTWISE),
+    FreeParameter("kernel", "strided_bandwidth_frac", 0.55, 0.1, 1.0, ("elementwise",)),
+    FreeParameter("kernel", "reduction_bandwidth_frac", 0.63, 0.1, 1.0, ("elementwise",)),
+    FreeParameter("kernel", "cache_bandwidth_ratio", 2.0, 1.0, 10.0, ("elementwise",)),
+    FreeParameter("kernel", "elementwise_floor_s", 1.5e-6, 0.0, 2e-5, ("elementwise",)),
+    FreeParameter("kernel", "row_reduction_s_per_element", 7e-10, 0.0, 1e-8, ("elementwise",)),
+    FreeParameter("stack", "eager_launch_s", 1.5e-5, 0.0, 1e-4, ("e2e",)),
+    FreeParameter("stack", "graph_kernel_gap_s", 8e-7, 0.0, 1e-5, ("e2e",)),
 )
 
 # Not fitted (no collective is measured); documented assumptions. NCCL all-reduce on
@@ -65,12 +71,18 @@ DEFAULT_COLLECTIVE = CollectiveParams(link_efficiency_frac=0.8, collective_laten
 KERNEL_SECTIONS = ("ceilings", "gemm", "gemm_fp8", "attn_prefill", "attn_decode", "elementwise")
 
 
+def _reference_fields(hw: Accelerator) -> dict[str, float | str]:
+    """What a fit records about the measured chip: its node, idle share and datasheet
+    energy budget per bf16 FLOP [pJ]."""
+    idle = hw.idle_power_w if hw.idle_power_w is not None else 0.1 * hw.tdp_w
+    return {"reference_node": hw.process_node, "idle_power_frac": idle / hw.tdp_w,
+            "reference_datasheet_pj_per_flop_bf16": (hw.tdp_w - idle) / hw.peak("bf16") * 1e12}
+
+
 def starting_calibration(hw: Accelerator, fitted_on: str) -> Calibration:
     """The starting point of a fit: every free parameter at its start, the reference node
     and idle share taken from the measured chip's spec."""
-    idle = hw.idle_power_w if hw.idle_power_w is not None else 0.1 * hw.tdp_w
-    kernel: dict[str, float | str] = {"reference_node": hw.process_node,
-                                      "idle_power_frac": idle / hw.tdp_w}
+    kernel: dict[str, float | str] = dict(_reference_fields(hw))
     stack: dict[str, float] = {}
     for p in FREE_PARAMETERS:
         (kernel if p.group == "kernel" else stack)[p.name] = p.start
@@ -138,11 +150,12 @@ def fit_calibration(
     calib = (start or starting_calibration(hw, label)).model_copy(update={"fitted_on": label})
     micro = [c for c in cases if c.section in KERNEL_SECTIONS]
     whole = [c for c in cases if c.section == "e2e"]
+    present = {c.section for c in cases}
     if micro:
-        kernel_params = [p for p in FREE_PARAMETERS if p.group == "kernel"]
-        calib = calib.model_copy(update={"kernel": calib.kernel.model_copy(update={
-            "reference_node": hw.process_node,
-            "idle_power_frac": (hw.idle_power_w or 0.1 * hw.tdp_w) / hw.tdp_w})})
+        kernel_params = [p for p in FREE_PARAMETERS
+                         if p.group == "kernel" and present.intersection(p.sections)]
+        calib = calib.model_copy(update={"kernel": calib.kernel.model_copy(
+            update=_reference_fields(hw))})
         calib = _least_squares(micro, hw, calib, kernel_params, progress)
     if whole:
         stack_params = [p for p in FREE_PARAMETERS if p.group == "stack"]
