@@ -24,6 +24,7 @@ def _looks_like_path(ref: str) -> bool:
     return ref.endswith((".yaml", ".yml", ".json")) or "/" in ref or "\\" in ref
 
 
+@cache
 def _ids(folder: str) -> dict[str, Path]:
     return {p.stem: p for p in sorted((DATA_DIR / folder).glob("*.yaml"))}
 

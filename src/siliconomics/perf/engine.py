@@ -4,6 +4,7 @@ schedule of the stack (CUDA graph or eager) and the pipeline stages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,6 +55,11 @@ def node_energy_rel_n7(node: str, fallback: float) -> float:
     a contemporary-node assumption, stated in docs/performance-model.md."""
     if node.strip().lower() in UNPUBLISHED_NODES:
         return fallback
+    return _node_energy(node)
+
+
+@cache
+def _node_energy(node: str) -> float:
     return process_node(node).energy_per_op_rel_n7
 
 
@@ -67,7 +73,7 @@ def matmul_energy_j_per_flop(hw: Accelerator, precision: str, calib: Calibration
     8-bit formats take the fitted 8-bit/bf16 energy ratio; 4-bit half of that.
     """
     k = calib.kernel
-    reference = process_node(k.reference_node).energy_per_op_rel_n7
+    reference = _node_energy(k.reference_node)
     node_ratio = node_energy_rel_n7(hw.process_node, reference) / reference
     datasheet_pj = (hw.tdp_w - idle_power_w(hw, calib)) / hw.peak("bf16") * 1e12
     datasheet_ratio = datasheet_pj / k.reference_datasheet_pj_per_flop_bf16

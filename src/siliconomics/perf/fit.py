@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.errors import SiliconomicsError
@@ -103,6 +102,7 @@ def _least_squares(cases: list[Case], hw: Accelerator, base: Calibration,
                    params: Sequence[FreeParameter],
                    progress: Callable[[int], None] | None) -> Calibration:
     """Move ``params`` of ``base`` to minimise the section-balanced log error on ``cases``."""
+    from scipy.optimize import least_squares  # imported here: keeps `siliconomics predict` fast
     measured = np.array([c.measured_s for c in cases])
     counts: dict[str, int] = {}
     for c in cases:

@@ -106,9 +106,9 @@ class _Ctx:
             self.ops.append(Collective(name, "all_reduce", self.tokens * width * self.a, self.par.tp))
 
 
-def _norm(ctx: _Ctx, name: str, first: bool = False) -> None:
+def _norm(ctx: _Ctx, name: str) -> None:
     h = float(ctx.arch.hidden)
-    if ctx.stack.fused and not first:
+    if ctx.stack.fused:
         # residual add + RMSNorm (+ activation quantisation) in one kernel
         ctx.elementwise(f"{name}.add_norm", 4.0 * ctx.tokens * h * ctx.a, row_len=h)
     else:
@@ -265,9 +265,13 @@ def _moe_ffn(ctx: _Ctx) -> None:
     ctx.all_reduce("all_reduce.mlp", h)
 
 
-def _layer(ctx: _Ctx, moe_layer: bool, first: bool) -> tuple[Operator, ...]:
+def _layer(ctx: _Ctx, moe_layer: bool) -> tuple[Operator, ...]:
+    """One decoder layer. Fused stacks end each layer with the next layer's input norm fused
+    with the residual add (the first layer's norm runs before the layers), so every layer of a
+    kind is the same kernel sequence."""
     ctx.ops = []
-    _norm(ctx, "norm.attn", first=first)
+    if not ctx.stack.fused:
+        _norm(ctx, "norm.attn")
     if ctx.arch.mla is not None:
         _mla_attention(ctx)
     else:
@@ -277,6 +281,8 @@ def _layer(ctx: _Ctx, moe_layer: bool, first: bool) -> tuple[Operator, ...]:
         _moe_ffn(ctx)
     else:
         _dense_ffn(ctx, ctx.arch.ffn)
+    if ctx.stack.fused:
+        _norm(ctx, "norm.next")
     return tuple(ctx.ops)
 
 
@@ -293,24 +299,22 @@ def build_step(
     h = float(arch.hidden)
     ctx.ops = []
     ctx.elementwise("embedding", 2.0 * tokens * h * ctx.a)
+    if stack.fused:
+        ctx.elementwise("norm.first", 2.0 * tokens * h * ctx.a, row_len=h)
     pre = tuple(ctx.ops)
     layers_per_stage = -(-arch.layers // parallel.pp)
     dense_layers = arch.moe.dense_layers if arch.moe is not None else arch.layers
     dense_here = min(dense_layers, layers_per_stage)
     moe_here = layers_per_stage - dense_here
     blocks: list[Block] = [Block(pre, 1)]
-    # The first layer's norm has no residual to fuse with; later layers fuse it.
     if dense_here > 0:
-        blocks.append(Block(_layer(ctx, False, first=True), 1))
-        if dense_here > 1:
-            blocks.append(Block(_layer(ctx, False, first=False), dense_here - 1))
+        blocks.append(Block(_layer(ctx, False), dense_here))
     if moe_here > 0:
-        blocks.append(Block(_layer(ctx, True, first=dense_here == 0), 1))
-        if moe_here > 1:
-            blocks.append(Block(_layer(ctx, True, first=False), moe_here - 1))
+        blocks.append(Block(_layer(ctx, True), moe_here))
     ctx.ops = []
     ctx.tokens = logits_rows
-    ctx.elementwise("norm.final", 2.0 * logits_rows * h * ctx.a, row_len=h)
+    if not stack.fused:
+        ctx.elementwise("norm.final", 2.0 * logits_rows * h * ctx.a, row_len=h)
     vocab_split = arch.vocab / parallel.tp
     ctx.gemm("lm_head", logits_rows, vocab_split, h, quantized=stack.quantized_lm_head)
     blocks.append(Block(tuple(ctx.ops), 1))
