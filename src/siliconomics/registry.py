@@ -32,6 +32,9 @@ class Registry(Mapping[str, T], Generic[T]):
         except KeyError:
             raise UnknownIdError(unknown_id_message(self._kind, name, self._members)) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._members
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._members)
 
