@@ -76,6 +76,11 @@ class MemorySpec(BaseModel):
 
     kind: MemoryKind
     devices: int = Field(default=0, ge=0, description="HBM stacks, LPDDR x16 channels, GDDR chips.")
+    enabled_devices: int | None = Field(
+        default=None, ge=0,
+        description="Devices in use (A100/H100 carry 6 HBM stacks and enable 5); all are "
+        "bought and have a PHY.",
+    )
     capacity_gib_per_device: float | None = Field(default=None, gt=0)
     bandwidth_gb_s_per_device: float | None = Field(default=None, gt=0)
 
@@ -83,7 +88,14 @@ class MemorySpec(BaseModel):
     def _devices(self) -> MemorySpec:
         if self.kind != "none" and self.devices == 0:
             raise ValueError(f"memory kind {self.kind} needs devices > 0 (or kind: none)")
+        if self.enabled_devices is not None and self.enabled_devices > self.devices:
+            raise ValueError(f"enabled_devices ({self.enabled_devices}) must be <= devices "
+                             f"({self.devices})")
         return self
+
+    @property
+    def active(self) -> int:
+        return self.enabled_devices if self.enabled_devices is not None else self.devices
 
 
 class LinkSpec(BaseModel):
@@ -198,7 +210,13 @@ class ChipDesign(BaseModel):
         if self.memory.kind == "none":
             return self.sram.mb * MEGA
         per = self.memory.capacity_gib_per_device or self._memory_default("capacity_gib_per_device")
-        return self.memory.devices * per * GIB
+        return self.memory.active * per * GIB
+
+    def memory_purchased_bytes(self) -> float:
+        """Memory bought and packaged [B] (every device, enabled or not)."""
+        if self.memory.kind == "none":
+            return 0.0
+        return self.memory_bytes() / max(self.memory.active, 1) * self.memory.devices
 
     def memory_bandwidth_bytes_s(self) -> float:
         """Bandwidth of the memory holding the weights [B/s]."""
@@ -208,7 +226,7 @@ class ChipDesign(BaseModel):
         per = self.memory.bandwidth_gb_s_per_device or self._memory_default(
             "bandwidth_gb_s_per_device"
         )
-        return self.memory.devices * per * GIGA
+        return self.memory.active * per * GIGA
 
     def memory_phy_mm2(self) -> float:
         return self.memory.devices * self._memory_default("phy_area_mm2")
