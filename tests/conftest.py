@@ -45,6 +45,13 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
 
 @pytest.fixture
+def power_path() -> Path:
+    if not POWER.exists():
+        pytest.skip(f"shared power ground truth not found at {POWER}")
+    return POWER
+
+
+@pytest.fixture
 def groundtruth_path() -> Path:
     if not GROUNDTRUTH.exists():
         pytest.skip(f"shared ground truth not found at {GROUNDTRUTH}")

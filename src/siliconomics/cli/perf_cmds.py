@@ -16,6 +16,7 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.measure.schema import load_measurements
 from siliconomics.perf.calibration import Calibration, default_calibration, load_calibration
 from siliconomics.perf.fit import fit_calibration
+from siliconomics.perf.power import step_power
 from siliconomics.perf.predict import Phase, StepPrediction, predict_step
 from siliconomics.perf.validate import validate
 from siliconomics.workload.stacks import DEFAULT_STACK, STACKS
@@ -87,9 +88,11 @@ def predict(
         calibration=_calibration(calibration),
     )
     out = prediction_json(pred)
-    power = _power_summary(pred)
-    if power:
-        out["power"] = power
+    chip_power = step_power(pred, catalog.hardware(hardware))
+    power = {"power_w_per_chip": chip_power.power_w_per_chip,
+             "joules_per_token": chip_power.joules_per_token,
+             "clock_frac": chip_power.clock_frac}
+    out["power"] = power
     if as_json:
         print_json(out)
         return
@@ -107,20 +110,9 @@ def predict(
     table.add_row("memory used / chip", f"{mem['used_bytes_per_chip'] / 1e9:,.1f} of "
                   f"{mem['capacity_bytes_per_chip'] / 1e9:,.1f} GB")
     table.add_row("kernels", str(out["kernels"]))
-    if power:
-        table.add_row("power / chip", f"{power['power_w_per_chip']:,.0f} W")
-        table.add_row("energy / token", f"{power['joules_per_token']:.4f} J")
+    table.add_row("power / chip", f"{power['power_w_per_chip']:,.0f} W")
+    table.add_row("energy / token", f"{power['joules_per_token']:.4f} J")
     console.print(table)
-
-
-def _power_summary(pred: StepPrediction) -> dict[str, float]:
-    """Board power and energy per token from the silicon layer's power model, when present."""
-    try:
-        from siliconomics.silicon.power import step_power  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return {}
-    result: dict[str, float] = step_power(pred)
-    return result
 
 
 def calibrate(

@@ -1,0 +1,5 @@
+"""``python -m siliconomics.cli``: the same as the ``siliconomics`` command."""
+
+from siliconomics.cli.main import entry
+
+entry()
