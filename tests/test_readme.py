@@ -22,3 +22,21 @@ def test_readme_has_exactly_two_commands() -> None:
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert _commands()[1] in ci
+
+
+def _tour() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return re.findall(r"^- `siliconomics ([^`]+)`", text, flags=re.MULTILINE)
+
+
+def test_readme_tour_commands_run(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Examples are tests: every command of the README's tour runs and exits 0."""
+    import shlex
+
+    monkeypatch.chdir(REPO)
+    commands = _tour()
+    assert len(commands) >= 6
+    for command in commands:
+        result = cli(*shlex.split(command))
+        assert result.code == 0, (command, result.err)
+        assert result.out.strip(), command
