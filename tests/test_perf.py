@@ -148,6 +148,21 @@ def test_cli_predict_json(cli) -> None:  # type: ignore[no-untyped-def]
     assert out["tokens_per_s"] == pytest.approx(64 / out["step_s"])
     assert set(out["by_kind_s"]) >= {"gemm", "attention_decode", "collective"}
     assert out["memory"]["used_bytes_per_chip"] < out["memory"]["capacity_bytes_per_chip"]
+    assert out["memory"]["max_batch_at_length"] >= 64
+
+
+def test_cli_predict_rejects_a_user_chip_with_an_unsourced_value(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import REPO
+
+    text = (REPO / "src/siliconomics/catalog/data/hardware/h100-sxm.yaml").read_text()
+    lines = [line for line in text.splitlines() if not line.startswith("memory_bandwidth_tb_s")]
+    lines.append("memory_bandwidth_tb_s: {value: 4.0}")
+    path = tmp_path / "mychip.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    result = cli("predict", "--model", "llama3-8b", "--hardware", str(path), "--context", "128")
+    assert result.code == 2
+    assert "mychip.yaml" in result.err and "memory_bandwidth_tb_s" in result.err
+    assert "source" in result.err
 
 
 def test_cli_predict_prefill_table(cli) -> None:  # type: ignore[no-untyped-def]

@@ -32,8 +32,9 @@ def _calibration(path: Path | None) -> Calibration:
     return load_calibration(path) if path is not None else default_calibration()
 
 
-def prediction_json(pred: StepPrediction) -> dict[str, Any]:
-    """A scalar prediction as plain JSON values (seconds, bytes, tokens/s)."""
+def prediction_json(pred: StepPrediction, length: int) -> dict[str, Any]:
+    """A scalar prediction as plain JSON values (seconds, bytes, tokens/s); ``length`` is the
+    prompt (prefill) or context (decode) per sequence."""
     return {
         "model": pred.model_id,
         "hardware": pred.hardware_id,
@@ -54,6 +55,7 @@ def prediction_json(pred: StepPrediction) -> dict[str, Any]:
             "kv_cache_bytes_per_chip": float(pred.kv_bytes_used),
             "used_bytes_per_chip": float(pred.memory_used_bytes),
             "kv_capacity_tokens": pred.memory.kv_capacity_tokens,
+            "max_batch_at_length": int(pred.memory.max_batch(length)),
         },
     }
 
@@ -87,7 +89,8 @@ def predict(
         pp=pp, ep=ep, weight_dtype=dtype, kv_dtype=kv_dtype, stack=stack,
         calibration=_calibration(calibration),
     )
-    out = prediction_json(pred)
+    length = prompt if phase == "prefill" else context
+    out = prediction_json(pred, int(length or 1))
     chip_power = step_power(pred, catalog.hardware(hardware))
     power = {"power_w_per_chip": chip_power.power_w_per_chip,
              "joules_per_token": chip_power.joules_per_token,
@@ -109,6 +112,7 @@ def predict(
     table.add_row("KV cache / chip", f"{mem['kv_cache_bytes_per_chip'] / 1e9:,.2f} GB")
     table.add_row("memory used / chip", f"{mem['used_bytes_per_chip'] / 1e9:,.1f} of "
                   f"{mem['capacity_bytes_per_chip'] / 1e9:,.1f} GB")
+    table.add_row("largest batch that fits", f"{mem['max_batch_at_length']:,}")
     table.add_row("kernels", str(out["kernels"]))
     table.add_row("power / chip", f"{power['power_w_per_chip']:,.0f} W")
     table.add_row("energy / token", f"{power['joules_per_token']:.4f} J")
