@@ -8,10 +8,15 @@ then that chip never arrives within the horizon in some or all draws and the opt
 to its bridge GPUs plus the NRE spent. Errors are one line naming the file and the field.
 
 Capacity per chip (queries/s one chip carries at the SLO) comes from a method in
-:data:`CAPACITY_METHODS`: ``flops`` (the SemiAnalysis-style count: peak x FLOP utilisation /
-(2 x active parameters x tokens per query); Kaplan et al. 2020, arXiv 2001.08361, C_forward
-~ 2N per token), ``explicit`` (a sourced range), or ``serving`` (the serving layer's capacity
-at the SLO, when it is installed).
+:data:`CAPACITY_METHODS`: ``serving`` (the serving layer's fleet sizing on the performance
+model, :mod:`siliconomics.economics.capacity`; it also sets the option's own
+``utilisation_frac``: mean load over the capacity of a fleet sized for the peak hour),
+``flops`` (the SemiAnalysis-style count: peak x FLOP utilisation / (2 x active parameters x
+tokens per query); Kaplan et al. 2020, arXiv 2001.08361, C_forward ~ 2N per token), or
+``explicit`` (a sourced range) for chips the performance layer cannot model. A custom-chip
+option may name a ``design`` (id or path): its unit cost, TDP, NRE, schedule and respin come
+from the silicon layer (:mod:`siliconomics.economics.custom_chip`) and its capacity from the
+serving layer on the derived accelerator, like a GPU's.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 from siliconomics import catalog
 from siliconomics.catalog.index import DATA_DIR
 from siliconomics.catalog.sourced import Range, read_yaml
+from siliconomics.economics.capacity import ServingSetup, parse_serving_setup, serving_capacity
+from siliconomics.economics.custom_chip import SCALES, design_params
 from siliconomics.economics.defaults import (
     EconomicsDefaults,
     SourcedRange,
@@ -45,7 +52,9 @@ SCENARIO_DIR = DATA_DIR / "scenarios"
 DEFAULT_SCENARIO = "chatgpt-2023"
 
 TRAFFIC_FIELDS = ("daily_users", "queries_per_user_per_day", "input_tokens_per_query",
-                  "output_tokens_per_query", "growth_frac_per_year", "utilisation_frac")
+                  "output_tokens_per_query", "growth_frac_per_year")
+#: Needed only by options without their own fleet utilisation (flops/explicit capacity).
+UTILISATION = "utilisation_frac"
 
 
 def scenario_ids() -> list[str]:
@@ -62,6 +71,8 @@ class OptionInfo:
     hardware: str | None
     capacity_method: str
     bridge: str | None
+    serving: dict[str, Any] | None = None  # the fleet the serving layer sized (summary)
+    silicon: dict[str, Any] | None = None  # the silicon layer's design evaluation (summary)
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class Scenario:
     options: tuple[OptionInfo, ...]
     warnings: tuple[str, ...]
     raw: dict[str, Any] = field(repr=False)
+    serving_setup: ServingSetup | None = None
 
     @property
     def queries_per_day(self) -> float:
@@ -92,11 +104,22 @@ class Scenario:
                 + self.traffic["output_tokens_per_query"].central)
 
 
-CapacityFn = Callable[[dict[str, Any], str, str, dict[str, SourcedRange], str], SourcedRange]
+@dataclass(frozen=True)
+class CapacityOut:
+    """What a capacity method gives an option: inputs by name (``capacity_qps_per_chip``,
+    optionally its own ``utilisation_frac``) and, from the serving layer, the fleet summary."""
+
+    params: dict[str, SourcedRange]
+    serving: dict[str, Any] | None = None
+
+
+CapacityFn = Callable[[dict[str, Any], str, str, dict[str, SourcedRange], str, ServingSetup],
+                      CapacityOut]
 
 
 def _capacity_flops(cfg: dict[str, Any], hardware_id: str, model_id: str,
-                    traffic: dict[str, SourcedRange], where: str) -> SourcedRange:
+                    traffic: dict[str, SourcedRange], where: str,
+                    setup: ServingSetup) -> CapacityOut:
     chip = catalog.hardware(hardware_id)
     dtype = str(cfg.get("dtype", "bf16"))
     if dtype not in chip.peak_flops_s and dtype not in ("fp8", "int8", "bf16", "fp16"):
@@ -106,24 +129,27 @@ def _capacity_flops(cfg: dict[str, Any], hardware_id: str, model_id: str,
     active = parameter_counts(catalog.model(model_id)).active
     tokens = traffic["input_tokens_per_query"].central + traffic["output_tokens_per_query"].central
     per_mfu = chip.peak(dtype) / (2.0 * active * tokens)  # type: ignore[arg-type]
-    return SourcedRange(
+    return CapacityOut({"capacity_qps_per_chip": SourcedRange(
         mfu.range.scaled(per_mfu),
         f"flops method: {hardware_id} {dtype} peak x MFU ({mfu.source}) / (2 x {active / 1e9:.0f}B"
         f" params x {tokens:.0f} tokens per query)",
-    )
+    )})
 
 
 def _capacity_explicit(cfg: dict[str, Any], hardware_id: str, model_id: str,
-                       traffic: dict[str, SourcedRange], where: str) -> SourcedRange:
+                       traffic: dict[str, SourcedRange], where: str,
+                       setup: ServingSetup) -> CapacityOut:
     leaf = {"queries_per_s_per_chip": cfg.get("queries_per_s_per_chip")}
-    return parse_sourced_ranges(leaf, where + ".capacity")["queries_per_s_per_chip"]
+    cap = parse_sourced_ranges(leaf, where + ".capacity")["queries_per_s_per_chip"]
+    return CapacityOut({"capacity_qps_per_chip": cap})
 
 
 def _capacity_serving(cfg: dict[str, Any], hardware_id: str, model_id: str,
-                      traffic: dict[str, SourcedRange], where: str) -> SourcedRange:
-    from siliconomics.economics.capacity import serving_capacity_qps
-
-    return serving_capacity_qps(cfg, hardware_id, model_id, traffic, where)
+                      traffic: dict[str, SourcedRange], where: str,
+                      setup: ServingSetup) -> CapacityOut:
+    served = serving_capacity(cfg, hardware_id, model_id, traffic, setup, where)
+    return CapacityOut({"capacity_qps_per_chip": served.capacity_qps_per_chip,
+                        "utilisation_frac": served.utilisation_frac}, served.summary())
 
 
 CAPACITY_METHODS: Registry[CapacityFn] = Registry(
@@ -150,6 +176,7 @@ def _bounds_for(name: str) -> tuple[float, float | None, bool]:
     if name == "growth_frac_per_year":
         return -0.99, None, False
     if name in ("capacity_qps_per_chip", "tdp_w", "perf_ratio", "schedule_months",
+                "nre_scale", "schedule_scale", "unit_cost_scale",
                 "cloud_usd_per_hour", "daily_users", "queries_per_user_per_day"):
         return 0.0, None, True
     return 0.0, None, False
@@ -183,8 +210,23 @@ def _hardware_params(hardware_id: str, where: str) -> dict[str, SourcedRange]:
     return out
 
 
+def _capacity(cap: Any, hardware: str, model_id: str, traffic: dict[str, SourcedRange],
+              where: str, setup: ServingSetup) -> tuple[str, CapacityOut]:
+    if not isinstance(cap, dict) or "method" not in cap:
+        raise CatalogError(
+            f"{where}.capacity: needs {{method: {'|'.join(CAPACITY_METHODS)}, ...}}"
+        )
+    method = str(cap["method"])
+    try:
+        fn = CAPACITY_METHODS[method]
+    except UnknownIdError as exc:
+        raise UnknownIdError(f"{where}.capacity.method: {exc}") from None
+    return method, fn(cap, hardware, model_id, traffic, where, setup)
+
+
 def _parse_option(raw: Any, i: int, path: Path, model_id: str,
-                  traffic: dict[str, SourcedRange]) -> tuple[OptionSpec, OptionInfo]:
+                  traffic: dict[str, SourcedRange],
+                  setup: ServingSetup) -> tuple[OptionSpec, OptionInfo]:
     where = f"{path}: options[{i}]"
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: expected a mapping")
@@ -199,34 +241,50 @@ def _parse_option(raw: Any, i: int, path: Path, model_id: str,
     params: dict[str, SourcedRange] = {}
     hardware_id = raw.get("hardware")
     capacity_method = "relative" if opt_type in CUSTOM_TYPES else ""
+    serving: dict[str, Any] | None = None
+    silicon: dict[str, Any] | None = None
     if hardware_id is not None:
         params |= _hardware_params(str(hardware_id), where)
-    params |= _sourced_block(raw.get("params"), f"{where}.params")
+    own = _sourced_block(raw.get("params"), f"{where}.params")
+    design = raw.get("design")
+    if design is not None:
+        if opt_type not in CUSTOM_TYPES:
+            raise CatalogError(f"{where}.design: only build_asic, acquire and partner options "
+                               f"take a design; a {opt_type} option names its hardware")
+        scales = {k: own.pop(k) for k in SCALES if k in own}
+        derived = design_params(str(design), where, scales, path.parent)
+        params |= derived.params
+        silicon = derived.summary
+        hardware_id = derived.path
+        cap_cfg = raw.get("capacity", {"method": "serving"})
+        capacity_method, cap_out = _capacity(cap_cfg, derived.path, model_id, traffic, where,
+                                             setup)
+        params |= cap_out.params
+        serving = cap_out.serving
+    params |= own
     if opt_type not in CUSTOM_TYPES:
         if hardware_id is None:
             raise CatalogError(f"{where}.hardware: a {opt_type} option needs a hardware id")
-        cap = raw.get("capacity")
-        if not isinstance(cap, dict) or "method" not in cap:
-            raise CatalogError(
-                f"{where}.capacity: needs {{method: {'|'.join(CAPACITY_METHODS)}, ...}}"
-            )
-        capacity_method = str(cap["method"])
-        try:
-            fn = CAPACITY_METHODS[capacity_method]
-        except UnknownIdError as exc:
-            raise UnknownIdError(f"{where}.capacity.method: {exc}") from None
-        params["capacity_qps_per_chip"] = fn(cap, str(hardware_id), model_id, traffic, where)
-    missing = [n for n in REQUIRED_PARAMS[opt_type] if n not in params]
+        capacity_method, cap_out = _capacity(raw.get("capacity"), str(hardware_id), model_id,
+                                             traffic, where, setup)
+        params |= cap_out.params
+        serving = cap_out.serving
+    needed = REQUIRED_PARAMS[opt_type]
+    if "capacity_qps_per_chip" in params:  # a custom chip with its own capacity
+        needed = tuple(n for n in needed if n != "perf_ratio")
+    missing = [n for n in needed if n not in params]
     if missing:
         raise CatalogError(f"{where}.params: missing {', '.join(missing)} (with a source each)")
     for name, value in params.items():
         low, high, strict = _bounds_for(name)
         _check_bounds(f"{where}.params.{name}", value.range, low, high, strict)
     bridge = raw.get("bridge")
+    hw_label = silicon["design"] if silicon else (str(hardware_id) if hardware_id else None)
     spec = OptionSpec(id=opt_id, type=opt_type, label=str(raw.get("label", opt_id)),
-                      params=params, hardware=str(hardware_id) if hardware_id else None,
+                      params=params, hardware=hw_label,
                       bridge=str(bridge) if bridge else None)
-    info = OptionInfo(opt_id, opt_type, spec.label, spec.hardware, capacity_method, spec.bridge)
+    info = OptionInfo(opt_id, opt_type, spec.label, spec.hardware, capacity_method, spec.bridge,
+                      serving, silicon)
     return spec, info
 
 
@@ -281,18 +339,25 @@ def load_scenario_file(path: Path) -> Scenario:
         econ = default_economics().with_overrides(econ_over)
     except CatalogError as exc:
         raise CatalogError(f"{path}: economics: {exc}") from None
+    setup = parse_serving_setup(data.get("serving"), f"{path}: serving")
     raw_options = data["options"]
     if not isinstance(raw_options, list) or not raw_options:
         raise CatalogError(f"{path}: options: expected a non-empty list")
     specs: list[OptionSpec] = []
     infos: list[OptionInfo] = []
     for i, raw in enumerate(raw_options):
-        spec, info = _parse_option(raw, i, path, model_id, traffic)
+        spec, info = _parse_option(raw, i, path, model_id, traffic, setup)
         if spec.id in {s.id for s in specs}:
             raise CatalogError(f"{path}: options[{i}].id: duplicate id '{spec.id}'")
         specs.append(spec)
         infos.append(info)
     merchant = [s.id for s in specs if s.type not in CUSTOM_TYPES]
+    if UTILISATION not in traffic:
+        lacking = [s.id for s in specs if UTILISATION not in s.params]
+        if lacking:
+            raise CatalogError(
+                f"{path}: traffic: missing {UTILISATION} (with a source), needed by option(s) "
+                f"{', '.join(lacking)} whose capacity is not sized by the serving layer")
     for i, s in enumerate(specs):
         if s.type in CUSTOM_TYPES and s.bridge not in merchant:
             raise CatalogError(
@@ -312,6 +377,7 @@ def load_scenario_file(path: Path) -> Scenario:
         model_note=str(data.get("model_note", "")), traffic=traffic, economics=econ,
         strategy=strategy, options=tuple(infos),
         warnings=tuple(_horizon_warnings(specs, horizon_years * 12.0)), raw=data,
+        serving_setup=setup,
     )
 
 

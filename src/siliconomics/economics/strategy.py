@@ -124,9 +124,18 @@ def demand_path(queries_per_day: FloatArray, growth_frac_per_year: FloatArray,
     return queries_per_day[:, None] * np.power(1.0 + growth_frac_per_year[:, None], years[None, :])
 
 
-def chips_needed(ctx: Context, capacity_qps_per_chip: FloatArray) -> FloatArray:
+def utilisation(ctx: Context, opt: OptionSpec) -> FloatArray:
+    """Average busy share of an option's fleet: its own ``utilisation_frac`` (set by the
+    serving layer's fleet sizing: mean load / capacity of a fleet sized for the peak hour)
+    or the scenario's ``traffic.utilisation_frac``."""
+    key = opt.key("utilisation_frac")
+    return ctx.get(key) if ctx.has(key) else ctx.get("traffic.utilisation_frac")
+
+
+def chips_needed(ctx: Context, capacity_qps_per_chip: FloatArray,
+                 utilisation_frac: FloatArray | None = None) -> FloatArray:
     """Accelerators [count] to carry the demand at the fleet's average utilisation."""
-    util = ctx.get("traffic.utilisation_frac")
+    util = ctx.get("traffic.utilisation_frac") if utilisation_frac is None else utilisation_frac
     return ctx.demand_qpd / SECONDS_PER_DAY / (capacity_qps_per_chip * util)[:, None]
 
 
@@ -215,7 +224,7 @@ def merchant_costs(ctx: Context, opt: OptionSpec, share: FloatArray | None = Non
                    ) -> tuple[dict[str, FloatArray], FloatArray, FloatArray]:
     """Costs, chips held and chips needed of a ``buy_gpu``/``rent_gpu`` option serving
     ``share`` (N, Q) of the demand (all of it when None)."""
-    needed = chips_needed(ctx, ctx.get(opt.key("capacity_qps_per_chip")))
+    needed = chips_needed(ctx, ctx.get(opt.key("capacity_qps_per_chip")), utilisation(ctx, opt))
     if share is not None:
         needed = needed * share
     if opt.type == "rent_gpu":
@@ -263,6 +272,14 @@ def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
                     np.where(respin_ok, schedule_months + respin_delay_months, np.inf))
 
 
+def custom_capacity(ctx: Context, opt: OptionSpec, bridge: OptionSpec) -> FloatArray:
+    """Queries/s per custom chip: its own (serving layer on the silicon layer's derived
+    accelerator) or the bridge GPU's times ``perf_ratio``."""
+    if ctx.has(opt.key("capacity_qps_per_chip")):
+        return ctx.get(opt.key("capacity_qps_per_chip"))
+    return ctx.get(bridge.key("capacity_qps_per_chip")) * ctx.get(opt.key("perf_ratio"))
+
+
 def custom_program(ctx: Context, opt: OptionSpec, model: StrategyModel,
                    events: FloatArray | None) -> OptionPaths:
     """Cash flows of a custom-chip program (build, acquire or partner) with its bridge."""
@@ -301,8 +318,7 @@ def custom_program(ctx: Context, opt: OptionSpec, model: StrategyModel,
     bridge_costs, bridge_held, _ = merchant_costs(ctx, bridge, share=1.0 - share)
     for name, value in bridge_costs.items():
         costs[f"bridge_{name}"] = value
-    cap = ctx.get(bridge.key("capacity_qps_per_chip")) * ctx.get(opt.key("perf_ratio"))
-    needed = chips_needed(ctx, cap) * share
+    needed = chips_needed(ctx, custom_capacity(ctx, opt, bridge), utilisation(ctx, opt)) * share
     unit = ctx.get(opt.key("unit_cost_usd")) * (1.0 + _opt_or(ctx, opt, "partner_margin_frac", 0.0))
     own, held = owned_costs(ctx, needed, unit, ctx.get(opt.key("tdp_w")),
                             _opt_or(ctx, opt, "price_decline_frac_per_year", 0.0), None, None)

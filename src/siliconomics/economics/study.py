@@ -43,11 +43,14 @@ def option_unit_cost(s: Scenario, option_id: str, changes: dict[str, float] | No
     opt = s.strategy.option(option_id)
     econ = {k.removeprefix("econ."): v for k, v in c.items() if k.startswith("econ.")}
     qpd = c["traffic.daily_users"] * c["traffic.queries_per_user_per_day"]
-    util = c["traffic.utilisation_frac"]
+    util_key = opt.key("utilisation_frac")
+    util = c[util_key] if util_key in c else c["traffic.utilisation_frac"]
     extra = 0.0
     if opt.type in CUSTOM_TYPES:
         bridge = s.strategy.option(opt.bridge or "")
-        cap = c[bridge.key("capacity_qps_per_chip")] * c[opt.key("perf_ratio")]
+        own = opt.key("capacity_qps_per_chip")
+        cap = c[own] if own in c else (
+            c[bridge.key("capacity_qps_per_chip")] * c[opt.key("perf_ratio")])
         margin = c.get(opt.key("partner_margin_frac"), 0.0)
         tco = owned_tco(c[opt.key("unit_cost_usd")] * (1 + margin), c[opt.key("tdp_w")],
                         s.economics, econ)
@@ -71,26 +74,70 @@ def option_unit_cost(s: Scenario, option_id: str, changes: dict[str, float] | No
 
 @dataclass(frozen=True)
 class Reproduction:
-    """A published estimate recomputed from its assumptions."""
+    """A published estimate recomputed from its assumptions (or, for ``own_model``, the same
+    traffic and prices with the GPUs sized by siliconomics's serving and performance model).
+
+    ``gpus`` [count], ``servers`` [count], ``usd_per_day``, ``usd_per_query`` [USD],
+    ``capacity_qps_per_chip`` [queries/s per GPU when busy], ``utilisation_frac`` [average
+    busy share], ``capacity_method`` (``flops``: published FLOP utilisation; ``serving``).
+    """
 
     option: str
     gpus: float
     servers: float
     usd_per_day: float
     usd_per_query: float
+    capacity_qps_per_chip: float = float("nan")
+    utilisation_frac: float = float("nan")
+    capacity_method: str = ""
 
 
-def reproduce(s: Scenario) -> Reproduction | None:
-    """Recompute the scenario's ``reproduction`` option (e.g. SemiAnalysis 2023)."""
+def _reproduction_of(s: Scenario, option: str, per_server: float) -> Reproduction:
+    c = s.strategy.ranges
+    opt = s.strategy.option(option)
+    uc = option_unit_cost(s, option)
+    info = next(o for o in s.options if o.id == option)
+    return Reproduction(uc.option, uc.chips, uc.chips / per_server, uc.cost_per_day_usd,
+                        uc.cost_per_query_usd, c[opt.key("capacity_qps_per_chip")].central,
+                        uc.utilisation_frac, info.capacity_method)
+
+
+def _reproduction_block(s: Scenario) -> tuple[dict[str, Any], float] | None:
     block = s.raw.get("reproduction")
     if block is None:
         return None
     if not isinstance(block, dict) or "option" not in block:
         raise CatalogError(f"{s.path}: reproduction: needs 'option' and 'gpus_per_server'")
-    uc = option_unit_cost(s, str(block["option"]))
-    per_server = block.get("gpus_per_server", {}).get("value", 8)
-    return Reproduction(uc.option, uc.chips, uc.chips / float(per_server), uc.cost_per_day_usd,
-                        uc.cost_per_query_usd)
+    ids = [o.id for o in s.options]
+    for key in ("option", "own_model_option"):
+        if key in block and str(block[key]) not in ids:
+            raise CatalogError(f"{s.path}: reproduction.{key}: must name an option of this "
+                               f"scenario ({', '.join(ids)}), got {block[key]!r}")
+    return block, float(block.get("gpus_per_server", {}).get("value", 8))
+
+
+def reproduce(s: Scenario) -> Reproduction | None:
+    """Recompute the scenario's ``reproduction`` option (e.g. SemiAnalysis 2023)."""
+    found = _reproduction_block(s)
+    if found is None:
+        return None
+    block, per_server = found
+    return _reproduction_of(s, str(block["option"]), per_server)
+
+
+def reproduce_own_model(s: Scenario) -> Reproduction | None:
+    """The reproduction's traffic and prices with the GPUs from siliconomics's own serving and
+    performance model (the ``reproduction.own_model_option``, capacity method ``serving``)."""
+    found = _reproduction_block(s)
+    if found is None or "own_model_option" not in found[0]:
+        return None
+    block, per_server = found
+    option = str(block["own_model_option"])
+    info = next(o for o in s.options if o.id == option)
+    if info.capacity_method != "serving":
+        raise CatalogError(f"{s.path}: reproduction.own_model_option: option '{option}' must "
+                           f"use capacity method 'serving', got '{info.capacity_method}'")
+    return _reproduction_of(s, option, per_server)
 
 
 @dataclass(frozen=True)
@@ -143,6 +190,7 @@ class StudyResult:
     tornado: list[TornadoBar]
     break_even: BreakEven | None
     reproduction: Reproduction | None
+    own_model: Reproduction | None
     explanation: tuple[float, str, list[ExplainStep]] | None
     savings_usd_per_year: dict[str, float] | None
     warnings: tuple[str, ...] = field(default=())
@@ -165,6 +213,7 @@ class StudyResult:
                 "breakdown_usd_per_day": uc.breakdown_usd_per_day,
                 "idle_capacity_usd_per_day": uc.idle_capacity_usd_per_day,
                 "deterministic_npv_usd": self.deterministic_npv_usd[info.id],
+                "serving": info.serving, "silicon": info.silicon,
             }
             options[info.id] = row | summary[info.id]
         be = self.break_even
@@ -191,6 +240,13 @@ class StudyResult:
                 },
             },
             "reproduction": None if self.reproduction is None else vars(self.reproduction),
+            "own_model": None if self.own_model is None else vars(self.own_model) | {
+                "gpus_vs_published_frac": (self.own_model.gpus / self.reproduction.gpus
+                                           if self.reproduction else None),
+                "usd_per_query_vs_published_frac": (
+                    self.own_model.usd_per_query / self.reproduction.usd_per_query
+                    if self.reproduction else None),
+            },
             "four_cents": None if self.explanation is None else {
                 "target_usd_per_query": self.explanation[0],
                 "steps": [vars(x) for x in self.explanation[2]],
@@ -235,5 +291,6 @@ def run_study(scenario: str | Scenario = "chatgpt-2023", draws: int = 10_000, se
         scenario=s, unit_costs=units, strategy=mc, deterministic_npv_usd=det,
         tornado_pair=(first, second), tornado_base_usd=base, tornado=bars,
         break_even=break_even_demand(s.strategy), reproduction=reproduce(s),
+        own_model=reproduce_own_model(s),
         explanation=explanation, savings_usd_per_year=_savings(s, det), warnings=s.warnings,
     )
