@@ -180,3 +180,43 @@ def test_area_monotone_in_every_resource(field: str, factor: float, seed: int) -
     denser = area.die_area(**base, logic_density_mtr_mm2=node["logic_density_mtr_mm2"] * factor,
                            sram_bitcell_um2=node["sram_bitcell_um2"]).total_mm2
     assert denser <= before
+
+
+# --- memory kinds the power model understands --------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("HBM3", "HBM3"), ("HBM2E", "HBM2e"), ("HBM3E", "HBM3e"), ("LPDDR5X", "LPDDR5"),
+     ("SRAM", "none"), ("HBM", "HBM3"), ("gddr6", "GDDR6")],
+)
+def test_memory_kind_mapping(kind: str, expected: str) -> None:
+    from siliconomics.silicon.power import _memory_kind
+
+    assert _memory_kind(kind) == expected
+
+
+def test_unknown_memory_kind_is_an_error_not_hbm3() -> None:
+    from siliconomics.errors import UnknownIdError
+    from siliconomics.silicon.power import energy_per_byte_j
+
+    with pytest.raises(UnknownIdError, match=r"unknown memory kind 'DDR4'.*Valid:"):
+        energy_per_byte_j("DDR4")
+
+
+def test_every_catalog_memory_kind_maps() -> None:
+    from siliconomics import catalog
+    from siliconomics.silicon.power import energy_per_byte_j
+
+    for hw in catalog.hardware_ids():
+        assert energy_per_byte_j(catalog.hardware(hw).memory_kind) >= 0.0
+
+
+def test_cli_import_does_not_load_scipy_optimize() -> None:
+    # scipy.optimize costs ~0.35 s of import; it must load only when a chip throttles.
+    import subprocess
+    import sys
+
+    code = ("import sys, siliconomics.cli.main; "
+            "print('scipy.optimize' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -25,11 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from scipy.optimize import brentq
-
 from siliconomics.catalog.accelerator import DTYPES, Accelerator, Dtype
 from siliconomics.catalog.process_nodes import process_node
-from siliconomics.errors import SiliconomicsError
+from siliconomics.errors import SiliconomicsError, UnknownIdError
+from siliconomics.registry import unknown_id_message
 from siliconomics.silicon import defaults
 
 PICO = 1e-12
@@ -93,19 +92,25 @@ def energy_per_byte_j(memory_kind: str, c: PowerCoefficients | None = None) -> f
 
 
 def _memory_kind(kind: str) -> str:
-    """Map a catalog memory kind ('HBM3', 'HBM2e', 'SRAM', 'LPDDR5X', ...) to a known one."""
+    """Map a catalog memory kind ('HBM3', 'HBM2E', 'SRAM', 'LPDDR5X', ...) to a known one.
+
+    Exact names match case-insensitively; 'SRAM' is 'none' (no external memory); a longer
+    name maps to the longest known prefix ('LPDDR5X' -> 'LPDDR5', 'HBM3E' -> 'HBM3e'); a
+    bare 'HBM' (generation not published, e.g. TPU v6e, Trainium2) is taken as HBM3, the
+    reference kind the byte energy was fitted on. Anything else is an unknown kind.
+    """
     known = defaults.names("memory_kinds")
-    if kind in known:
-        return kind
     lowered = {k.lower(): k for k in known}
     if kind.lower() in lowered:
         return lowered[kind.lower()]
     if kind.upper() == "SRAM":
         return "none"
-    for k in sorted(known, key=len, reverse=True):  # 'LPDDR5X' -> 'LPDDR5', 'HBM3E' -> 'HBM3e'
+    for k in sorted(known, key=len, reverse=True):
         if kind.lower().startswith(k.lower()):
             return k
-    return (kind.upper().startswith("HBM") and "HBM3") or "HBM3"
+    if kind.upper().startswith("HBM"):
+        return "HBM3"
+    raise UnknownIdError(unknown_id_message("memory kind", kind, [*known, "SRAM", "HBM"]))
 
 
 def power_at_clock_w(
@@ -164,6 +169,8 @@ def workload_power(
     clock = 1.0
     if power_at_clock_w(1.0, *args) > accel.tdp_w:
         floor = power_at_clock_w(1e-6, *args)
+        from scipy.optimize import brentq  # imported here: ~0.35 s, only when throttling
+
         clock = 1e-6 if floor >= accel.tdp_w else float(
             brentq(lambda x: power_at_clock_w(x, *args) - accel.tdp_w, 1e-6, 1.0, xtol=1e-9)
         )
