@@ -16,6 +16,7 @@ from siliconomics.catalog.sourced import Range
 from siliconomics.economics.montecarlo import (
     break_even_demand,
     deterministic,
+    expected_npv,
     run_monte_carlo,
     tornado,
 )
@@ -63,8 +64,10 @@ def test_collapsed_ranges_equal_deterministic() -> None:
 def test_failed_program_reduces_to_its_bridge_plus_nre() -> None:
     s = _collapsed(0.0, 0.0)
     det = deterministic(s.strategy)
-    # bridge buy-h100 alone costs less than build-asic (which adds NRE and respin)
-    assert det["build-asic"] < det["buy-h100"]
+    # the bridge alone costs less than build-asic (which adds NRE and respin)
+    bridge = s.strategy.option("build-asic").bridge
+    assert bridge is not None
+    assert det["build-asic"] < det[bridge]
 
 
 def test_tornado_and_break_even() -> None:
@@ -74,12 +77,30 @@ def test_tornado_and_break_even() -> None:
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
     names = [b.name for b in bars]
     assert "build-asic.nre_usd" in names
-    be = break_even_demand(s.strategy)
-    assert be is not None and be.queries_per_day is not None
-    # above break-even the custom option is better on expectation, below it is worse
-    det_hi = deterministic(replace_ranges(s, {}).strategy)
+    det = deterministic(replace_ranges(s, {}).strategy)
+    assert base == pytest.approx(det["build-asic"] - det["buy-h100"], rel=1e-9)
+
+
+def test_break_even_demand_separates_worse_from_better() -> None:
+    # With the serving layer's capacities the shipped custom chip (TPU v5e-like, 37 months)
+    # does not pay within 5 years at any demand (bridge A100s are sunk, the chip serves < 2
+    # years). A chip 4x as fast on a 12-month schedule must cross, and the crossing must
+    # separate demand where the custom option loses from demand where it wins.
+    s = load_scenario("chatgpt-2023")
+    c = s.strategy.ranges
+    custom = s.strategy.custom_ids
+    changes = {k: Range.point(12.0) for k in c if k.endswith(".schedule_months")}
+    changes |= {f"{o}.capacity_qps_per_chip": Range.point(
+        4 * c[f"{o}.capacity_qps_per_chip"].central) for o in custom}
+    fast = replace_ranges(s, changes).strategy
+    be = break_even_demand(fast)
+    assert be is not None and be.queries_per_day is not None and be.scale is not None
     assert np.isfinite(be.queries_per_day) and be.queries_per_day > 0
-    assert base == pytest.approx(det_hi["build-asic"] - det_hi["buy-h100"], rel=1e-9)
+    p = {k: np.repeat(v, 2) for k, v in fast.central().items()}
+    npv = expected_npv(fast, p, np.array([be.scale / 3, be.scale * 3]))
+    merchant = np.max(np.vstack([npv[k] for k in fast.merchant_ids]), axis=0)
+    gap = npv[be.custom_option] - merchant
+    assert gap[0] < 0 < gap[1]
 
 
 def test_monte_carlo_smoke_speed() -> None:

@@ -40,7 +40,40 @@ def tables(r: StudyResult) -> dict[str, pd.DataFrame]:
     )
     if r.explanation is not None:
         out["four_cents"] = pd.DataFrame([vars(s) for s in r.explanation[2]])
+    out["capacity"] = pd.DataFrame([_capacity_row(k, v) for k, v in j["options"].items()])
+    silicon = [{"option": k} | v["silicon"] for k, v in j["options"].items() if v["silicon"]]
+    if silicon:
+        out["silicon"] = pd.DataFrame(silicon).drop(columns=["path"])
+    if j["own_model"] is not None and j["reproduction"] is not None:
+        out["own_model"] = pd.DataFrame([
+            {"sizing": "SemiAnalysis assumptions (FLOP utilisation, 50% busy)"}
+            | _repro_row(j["reproduction"]),
+            {"sizing": "siliconomics serving + performance model"} | _repro_row(j["own_model"]),
+        ])
     return out
+
+
+def _repro_row(x: dict[str, object]) -> dict[str, object]:
+    return {k: x[k] for k in ("option", "capacity_method", "gpus", "servers",
+                              "capacity_qps_per_chip", "utilisation_frac", "usd_per_day")} | {
+        "cents_per_query": float(x["usd_per_query"]) * 100}  # type: ignore[arg-type]
+
+
+def _capacity_row(option: str, v: dict[str, object]) -> dict[str, object]:
+    """Where an option's chips come from: the serving layer's fleet or an assumption."""
+    row: dict[str, object] = {"option": option, "capacity_method": v["capacity_method"],
+                              "chips": round(float(v["chips"])),  # type: ignore[arg-type]
+                              "utilisation_frac": v["utilisation_frac"]}
+    f = v.get("serving")
+    if isinstance(f, dict):
+        row |= {"deployment": f["deployment"], "replicas": f["replicas"],
+                "req_s_per_replica": f["replica_capacity_per_s"],
+                "tokens_s_per_chip": f["output_tokens_s_per_chip"],
+                "p99_ttft_s": f["sample_ttft_p99_s"], "p99_tpot_s": f["sample_tpot_p99_s"],
+                "slo_met_frac": f["sample_slo_met_frac"],
+                "tp_tried": " ".join(f"tp{t['tp']}:{t['chips'] or 'n/a'}"
+                                     for t in f["tp_tried"])}
+    return row
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -99,6 +132,19 @@ def render(r: StudyResult) -> str:
     parts += ["<h2>Cost per query and per day</h2>", _img(plots.cost_per_query(r), "cost"),
               _fmt_table(t["options"]), "<h3>Daily cost breakdown [USD/day]</h3>",
               _fmt_table(t["breakdown"]),
+              "<h3>Where the chips come from</h3><p>Capacity method <b>serving</b>: the fleet "
+              "is sized by the serving layer (iteration-level batching simulator on the "
+              "performance model's step times) for the peak hour at the SLO with headroom; "
+              "chips = replicas x chips per replica, utilisation = daily mean load / fleet "
+              "capacity. <b>flops</b> and <b>explicit</b> are sourced assumptions. The TP "
+              "degrees tried and the chips each needs are listed.</p>",
+              _fmt_table(t["capacity"])]
+    if "silicon" in t:
+        parts += ["<h3>Custom chips from the silicon model</h3><p>Unit cost (+ board), TDP, "
+                  "NRE and months to volume of each design; the Monte Carlo samples the "
+                  "respin itself and scales NRE, schedule and unit cost by the scenario's "
+                  "ranges.</p>", _fmt_table(t["silicon"])]
+    parts += [
               "<h2>NPV distributions</h2>", _img(plots.npv_distributions(r), "npv"),
               "<h2>Sensitivity (tornado)</h2>",
               f"<p>Metric: {html.escape(j['strategy']['tornado']['metric'])}, base "
@@ -113,6 +159,16 @@ def render(r: StudyResult) -> str:
             f"<b>{rp.gpus:,.0f}</b> A100 ({rp.servers:,.0f} HGX servers), "
             f"<b>${rp.usd_per_day:,.0f}</b>/day, <b>{rp.usd_per_query * 100:.3f}</b> cents per "
             "query. Published: 28,936 GPUs, 3,617 servers, $694,444/day, 0.36 cents.</p>")
+    if "own_model" in t and r.own_model is not None and r.reproduction is not None:
+        om, rp = r.own_model, r.reproduction
+        parts.append(
+            "<h3>The same traffic on siliconomics's own model</h3><p>Same users, queries, "
+            "tokens and $/GPU-hour; the GPU count from the serving layer's fleet sizing "
+            "(batching simulator on the performance model, peak hour at the SLO) instead of "
+            f"the published FLOP utilisation and 50% busy assumption: <b>{om.gpus:,.0f}</b> "
+            f"GPUs ({om.gpus / rp.gpus:.2f}x the reproduction), <b>"
+            f"{om.usd_per_query * 100:.3f}</b> cents per query.</p>")
+        parts.append(_fmt_table(t["own_model"]))
     if r.explanation is not None:
         target, source, steps = r.explanation
         parts.append(
