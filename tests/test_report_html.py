@@ -31,8 +31,21 @@ def test_report_self_contained_with_plots_and_tables(report: Path) -> None:
     for section in ("Cost per query", "NPV distributions", "tornado", "Fleet over time",
                     "4-cents-per-query", "Break-even", "Recommended"):
         assert section in text
-    for name in ("options", "breakdown", "tornado", "inputs", "four_cents"):
+    for name in ("options", "breakdown", "tornado", "inputs", "four_cents", "capacity",
+                 "silicon"):
         assert (report.parent / f"{name}.csv").stat().st_size > 50
+    # the chips of each option come from the serving layer, the custom chip from silicon
+    assert "Where the chips come from" in text and "Custom chips from the silicon model" in text
+    assert "gpt3-175b on 8x h100-sxm (tp8)" in text and "inference-asic-v5e-like" in text
+
+
+def test_semianalysis_report_shows_the_own_model_table(tmp_path: Path) -> None:
+    path = write_report(run_study("semianalysis-2023", draws=100, seed=0), tmp_path)
+    text = path.read_text()
+    assert "The same traffic on siliconomics&#x27;s own model" in text or \
+        "The same traffic on siliconomics's own model" in text
+    rows = (tmp_path / "own_model.csv").read_text().splitlines()
+    assert len(rows) == 3 and "flops" in rows[1] and "serving" in rows[2]
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
