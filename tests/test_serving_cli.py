@@ -164,3 +164,79 @@ def test_cli_fleet_scenario(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
                    "deployment: {model: llama3-70b, hardware: h100-sxm, tp: 8}\n")
     res = cli("fleet", "--scenario", str(bad), "--json")
     assert res.code == 2 and "daily_users" in res.err and str(bad) in res.err
+
+
+# ---- bad input found by hand in the review pass: each was a traceback (exit 1) before
+
+@pytest.mark.parametrize(("content", "match"), [
+    (b"\xff\xfe\x00not text", r"not UTF-8 text"),
+    (b"TIMESTAMP,ContextTokens,GeneratedTokens\n0,10,5\n1,1e30,5\n",
+     r"row 3, column ContextTokens: length '1e30' exceeds"),
+])
+def test_unreadable_or_absurd_csv_trace(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(SiliconomicsError, match=match):
+        load_trace(path)
+
+
+@pytest.mark.parametrize("time", ['"inf"', "NaN", "Infinity"])
+def test_jsonl_trace_with_non_finite_time(tmp_path: Path, time: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(f'{{"arrival_time_s": {time}, "input_tokens": 5, "output_tokens": 3}}\n')
+    with pytest.raises(SiliconomicsError, match=r"row 1, column arrival_time_s: time .* not finite"):
+        load_trace(path)
+
+
+def test_requests_refuse_non_finite_arrivals() -> None:
+    from siliconomics.serving.traffic import Requests
+
+    with pytest.raises(SiliconomicsError, match="finite"):
+        Requests(np.array([0.0, np.inf]), np.array([5, 5]), np.array([3, 3]))
+
+
+BASE = ("--model", "llama3-8b", "--hardware", "h100-sxm")
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (("serve", *BASE, "--rate", "1", "--requests", "0"), "--requests must be a whole number >= 1"),
+    (("serve", *BASE, "--rate", "1", "--tp", "0"), "--tp must be a whole number >= 1"),
+    (("serve", *BASE, "--offline", "--input-tokens", "-3"), "--input-tokens must be"),
+    (("serve", *BASE, "--rate", "1", "--slo-ttft-s", "0"), "--slo-ttft-s must be a finite"),
+    (("serve", *BASE, "--rate", "1", "--plot", "/no/such/dir/x.png"), "folder /no/such/dir"),
+    (("capacity", *BASE, "--slo-tpot-s", "-1"), "--slo-tpot-s must be a finite number > 0"),
+    (("capacity", *BASE, "--max-batch", "0"), "--max-batch must be a whole number >= 1"),
+    (("trace", "generate", "-o", "/no/such/dir/t.jsonl"), "cannot write"),
+    (("trace", "generate", "-o", "t.jsonl", "--requests", "0"), "--requests must be"),
+])
+def test_cli_bad_options_exit_2_with_one_line(cli, args: tuple[str, ...],  # type: ignore[no-untyped-def]
+                                              match: str) -> None:
+    res = cli(*args)
+    assert res.code == 2, res.err
+    assert match in res.err and len(res.err.strip().splitlines()) == 1 and res.out == ""
+
+
+@pytest.mark.parametrize(("content", "match"), [
+    ("traffic: {daily_users: 5, queries_per_user_per_day: 1}\n"
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\nheadroom_frac: abc\n",
+     "field 'headroom_frac'"),
+    ("traffic: {daily_users: 5, queries_per_user_per_day: 1}\n"
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\nseed: abc\n", "field 'seed'"),
+    ("traffic: {daily_users: 5, queries_per_user_per_day: 1}\n"
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\nheadroom_frac: -1\n",
+     "field 'headroom_frac'"),
+    ("serving: 5\n", "field 'serving' must be a mapping"),
+    ("traffic: 5\ndeployment: {model: llama3-8b, hardware: h100-sxm}\n", "field 'traffic'"),
+    ("traffic: {daily_users: .inf, queries_per_user_per_day: 1}\n"
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\n", "traffic.daily_users"),
+    ("deployment: {model: llama3-8b, hardware: h100-sxm}\n", "field 'traffic': Field required"),
+    ("traffic: {daily_users: 5, queries_per_user_per_day: 1}\n"
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\nextra: 1\n", "field 'extra'"),
+])
+def test_cli_bad_fleet_scenarios_exit_2(cli, tmp_path: Path, content: str,  # type: ignore[no-untyped-def]
+                                        match: str) -> None:
+    scen = tmp_path / "s.yaml"
+    scen.write_text(content)
+    res = cli("fleet", "--scenario", str(scen), "--json")
+    assert res.code == 2, res.err
+    assert match in res.err and str(scen) in res.err and res.out == ""

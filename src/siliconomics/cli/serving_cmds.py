@@ -15,9 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from siliconomics.catalog.accelerator import Dtype
-from siliconomics.catalog.sourced import read_yaml, validation_message
+from siliconomics.catalog.sourced import validation_message
 from siliconomics.cli.common import console, err_console, print_json
-from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.errors import SiliconomicsError
 from siliconomics.serving.capacity import (
     CapacityResult,
     candidate_deployments,
@@ -25,7 +25,7 @@ from siliconomics.serving.capacity import (
     search_deployments,
 )
 from siliconomics.serving.deployment import Deployment, Slo
-from siliconomics.serving.fleet import FleetResult, size_fleet
+from siliconomics.serving.fleet import FleetResult, load_fleet_scenario, size_fleet
 from siliconomics.serving.metrics import ServingMetrics, summarize
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import SchedulerConfig, SimResult
@@ -44,25 +44,54 @@ trace_app = typer.Typer(help="Request traces for the serving simulator.", no_arg
 
 Model = Annotated[str, typer.Option("--model", help="Model catalog id or path.")]
 Hardware = Annotated[str, typer.Option("--hardware", help="Accelerator catalog id or path.")]
-Tp = Annotated[int, typer.Option("--tp", min=1, help="Tensor-parallel degree (chips).")]
-Pp = Annotated[int, typer.Option("--pp", min=1, help="Pipeline stages.")]
+Tp = Annotated[int, typer.Option("--tp", help="Tensor-parallel degree (chips).")]
+Pp = Annotated[int, typer.Option("--pp", help="Pipeline stages.")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="Weight dtype (fp8, bf16, ...).")]
 KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV cache dtype.")]
-MaxBatch = Annotated[int, typer.Option("--max-batch", min=1, help="Max sequences per step.")]
-Budget = Annotated[int, typer.Option("--token-budget", min=1, help="Max tokens per step.")]
+MaxBatch = Annotated[int, typer.Option("--max-batch", help="Max sequences per step.")]
+Budget = Annotated[int, typer.Option("--token-budget", help="Max tokens per step.")]
 NoChunk = Annotated[bool, typer.Option("--no-chunked-prefill", help="Whole prompts only.")]
 Disagg = Annotated[bool, typer.Option("--disaggregated", help="Separate prefill/decode pools.")]
-PreInst = Annotated[int, typer.Option("--prefill-instances", min=1)]
-DecInst = Annotated[int, typer.Option("--decode-instances", min=1)]
-SloTtft = Annotated[float, typer.Option("--slo-ttft-s", min=0.0, help="p99 TTFT target [s].")]
-SloTpot = Annotated[float, typer.Option("--slo-tpot-s", min=0.0, help="p99 TPOT target [s].")]
+PreInst = Annotated[int, typer.Option("--prefill-instances")]
+DecInst = Annotated[int, typer.Option("--decode-instances")]
+SloTtft = Annotated[float, typer.Option("--slo-ttft-s", help="p99 TTFT target [s].")]
+SloTpot = Annotated[float, typer.Option("--slo-tpot-s", help="p99 TPOT target [s].")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (runs are reproducible).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write a PNG plot here.")]
-InTok = Annotated[int | None, typer.Option("--input-tokens", min=1, help="Fixed prompt length.")]
-OutTok = Annotated[int | None, typer.Option("--output-tokens", min=1,
+InTok = Annotated[int | None, typer.Option("--input-tokens", help="Fixed prompt length.")]
+OutTok = Annotated[int | None, typer.Option("--output-tokens",
                                             help="Fixed answer length.")]
-NReq = Annotated[int, typer.Option("--requests", min=1, help="Requests to simulate.")]
+NReq = Annotated[int, typer.Option("--requests", help="Requests to simulate.")]
+
+
+def _at_least_one(**options: int | None) -> None:
+    """Whole-number options that must be >= 1 (``requests=0`` -> ``--requests``)."""
+    for name, value in options.items():
+        if value is not None and value < 1:
+            flag = "--" + name.replace("_", "-")
+            raise SiliconomicsError(f"{flag} must be a whole number >= 1, got {value}")
+
+
+def _slo(ttft_s: float, tpot_s: float) -> Slo:
+    if not (ttft_s > 0 and math.isfinite(ttft_s)):
+        raise SiliconomicsError(f"--slo-ttft-s must be a finite number > 0 (seconds), got {ttft_s}")
+    if not (tpot_s > 0 and math.isfinite(tpot_s)):
+        raise SiliconomicsError(f"--slo-tpot-s must be a finite number > 0 (seconds), got {tpot_s}")
+    return Slo(ttft_s=ttft_s, tpot_s=tpot_s)
+
+
+def _plot_target(plot: Path | None) -> None:
+    """Refuse a plot path that cannot be written, before any simulation runs."""
+    if plot is not None and not plot.parent.is_dir():
+        raise SiliconomicsError(f"--plot {plot}: folder {plot.parent} does not exist")
+
+
+def _save(fig: Any, path: Path) -> None:
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise SiliconomicsError(f"--plot {path}: cannot write ({exc.strerror})") from None
 
 
 def _dtype(name: str, option: str) -> Dtype:
@@ -76,6 +105,8 @@ def _dtype(name: str, option: str) -> Dtype:
 def _deployment(model: str, hardware: str, tp: int, pp: int, dtype: str, kv_dtype: str,
                 max_batch: int, token_budget: int, no_chunk: bool, disagg: bool,
                 pre: int, dec: int) -> Deployment:
+    _at_least_one(tp=tp, pp=pp, max_batch=max_batch, token_budget=token_budget,
+                  prefill_instances=pre, decode_instances=dec)
     return Deployment(
         model=model, hardware=hardware, tp=tp, pp=pp,
         weight_dtype=_dtype(dtype, "--dtype"), kv_dtype=_dtype(kv_dtype, "--kv-dtype"),
@@ -134,7 +165,7 @@ def _plot_cdfs(result: SimResult, path: Path, title: str) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -151,6 +182,9 @@ def serve(
     as_json: JsonFlag = False, plot: PlotOpt = None,
 ) -> None:
     """Simulate one replica serving a load: a Poisson rate, a trace, or an offline batch."""
+    _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
+    slo = _slo(slo_ttft_s, slo_tpot_s)
+    _plot_target(plot)
     modes = sum([rate is not None, trace is not None, offline])
     if modes != 1:
         raise SiliconomicsError(f"give exactly one of --rate, --trace, --offline (got {modes})")
@@ -170,7 +204,6 @@ def serve(
         result = run_replica(dep, req, step)
     metrics = summarize(result, warmup_frac=0.0 if offline else 0.1)
     chips = dep.chips(step)
-    slo = Slo(ttft_s=slo_ttft_s, tpot_s=slo_tpot_s)
     meets = (metrics.ttft_s.p99 <= slo.ttft_s
              and (math.isnan(metrics.tpot_s.p99) or metrics.tpot_s.p99 <= slo.tpot_s))
     data: dict[str, Any] = {
@@ -237,7 +270,7 @@ def _plot_capacity(c: CapacityResult, path: Path) -> None:
     ax.legend(fontsize=8)
     ax.set_title(c.deployment.label(), fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -252,10 +285,12 @@ def capacity(
     seed: Seed = 0, as_json: JsonFlag = False, plot: PlotOpt = None,
 ) -> None:
     """Highest request rate one replica sustains at the p99 TTFT/TPOT SLO (or --search)."""
+    _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
+    slo = _slo(slo_ttft_s, slo_tpot_s)
+    _plot_target(plot)
     inp, out = _lengths(input_tokens, output_tokens)
     traffic = Traffic(daily_users=1, queries_per_user_per_day=1, input_tokens=inp,
                       output_tokens=out)
-    slo = Slo(ttft_s=slo_ttft_s, tpot_s=slo_tpot_s)
     dep = _deployment(model, hardware, tp, pp, dtype, kv_dtype, max_batch, token_budget,
                       no_chunked_prefill, disaggregated, prefill_instances, decode_instances)
     data: dict[str, Any]
@@ -287,28 +322,6 @@ def capacity(
                   f"million output tokens)")
 
 
-def _load_fleet_scenario(path: Path) -> tuple[Traffic, Deployment, Slo, float, int]:
-    data = read_yaml(path)
-    section: dict[str, Any] = data.get("serving", data)
-    unknown = set(section) - {"traffic", "deployment", "slo", "headroom_frac", "seed"}
-    if unknown:
-        raise CatalogError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed: "
-                           "traffic, deployment, slo, headroom_frac, seed")
-    for key in ("traffic", "deployment"):
-        if key not in section:
-            raise CatalogError(f"{path}: missing section '{key}'")
-    try:
-        traffic = Traffic.model_validate(section["traffic"])
-        deployment = Deployment.model_validate(section["deployment"])
-        slo = Slo.model_validate(section.get("slo") or {})
-    except ValidationError as exc:
-        raise CatalogError(validation_message(path, exc)) from None
-    headroom = float(section.get("headroom_frac", 0.1))
-    if not 0 <= headroom < 10:
-        raise CatalogError(f"{path}: field 'headroom_frac' must be in [0, 10), got {headroom}")
-    return traffic, deployment, slo, headroom, int(section.get("seed", 0))
-
-
 def fleet(
     scenario: Annotated[Path, typer.Option("--scenario", help="Scenario YAML (traffic, "
                                            "deployment, slo).")],
@@ -316,10 +329,14 @@ def fleet(
     as_json: JsonFlag = False,
 ) -> None:
     """Chips and replicas a daily load needs at its peak hour within the SLO."""
-    traffic, dep, slo, headroom, file_seed = _load_fleet_scenario(scenario)
+    sc = load_fleet_scenario(scenario)
+    traffic, dep = sc.traffic, sc.deployment
+    if seed is not None and seed < 0:
+        raise SiliconomicsError(f"--seed must be >= 0, got {seed}")
     with _progress("sizing", None, enabled=True) as update:
-        result: FleetResult = size_fleet(traffic, dep, slo, seed if seed is not None else file_seed,
-                                         headroom_frac=headroom, progress=update)
+        result: FleetResult = size_fleet(traffic, dep, sc.slo,
+                                         seed if seed is not None else sc.seed,
+                                         headroom_frac=sc.headroom_frac, progress=update)
     data = result.to_dict()
     if as_json:
         print_json(data)
@@ -359,6 +376,7 @@ def trace_generate(
     seed: Seed = 0, as_json: JsonFlag = False,
 ) -> None:
     """Write a synthetic trace (lognormal lengths; defaults fitted to the Azure conv trace)."""
+    _at_least_one(requests=requests)
     if arrival not in ("poisson", "gamma"):
         raise SiliconomicsError(f"--arrival must be poisson or gamma, got '{arrival}'")
     kind: Literal["poisson", "gamma"] = "poisson" if arrival == "poisson" else "gamma"

@@ -28,7 +28,7 @@ class Slo(BaseModel):
     scenario uses TTFT p99 2 s and TPOT p99 0.2 s.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     ttft_s: float = Field(default=2.0, gt=0)
     tpot_s: float = Field(default=0.1, gt=0)
@@ -39,7 +39,7 @@ class Deployment(BaseModel):
     """One replica's layout and scheduler; disaggregated = a unit of prefill and decode
     instances of the same layout, KV sent over ``kv_link`` (scale-out network by default)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     model: str = Field(min_length=1, description="Model catalog id or path.")
     hardware: str = Field(min_length=1, description="Accelerator catalog id or path.")

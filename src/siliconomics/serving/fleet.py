@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from siliconomics.catalog.sourced import read_yaml, validation_message
+from siliconomics.errors import CatalogError
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
 from siliconomics.serving.metrics import latency_percentile
@@ -140,3 +144,31 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     arr = np.asarray(values, dtype=np.float64)
     return (float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0)
+
+
+class FleetScenario(BaseModel):
+    """A fleet-sizing scenario file: ``traffic`` (:class:`Traffic` fields), ``deployment``
+    (:class:`Deployment` fields), optional ``slo``, ``headroom_frac`` [-] (default 0.1, an
+    assumption: spare capacity above the peak hour) and ``seed``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    traffic: Traffic
+    deployment: Deployment
+    slo: Slo = Slo()
+    headroom_frac: float = Field(default=0.1, ge=0, lt=10)
+    seed: int = Field(default=0, ge=0)
+
+
+def load_fleet_scenario(path: Path) -> FleetScenario:
+    """Read a fleet scenario YAML (the keys at the top level or under ``serving:``); errors
+    name the file and the field."""
+    data = read_yaml(path)
+    section = data.get("serving", data)
+    if not isinstance(section, dict):
+        raise CatalogError(f"{path}: field 'serving' must be a mapping with traffic and "
+                           f"deployment, got {type(section).__name__}")
+    try:
+        return FleetScenario.model_validate(section)
+    except ValidationError as exc:
+        raise CatalogError(validation_message(path, exc)) from None

@@ -44,7 +44,7 @@ class SchedulerConfig(BaseModel):
     "Engine Arguments" and "Optimization and Tuning", 2025).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     max_batch: int = Field(default=256, gt=0, description="Max sequences per iteration.")
     token_budget: int = Field(default=8192, gt=0, description="Max tokens per iteration.")

@@ -59,6 +59,8 @@ class Requests:
                 f"requests: arrival_s, input_tokens and output_tokens must have the same "
                 f"length, got {n}, {len(self.input_tokens)}, {len(self.output_tokens)}"
             )
+        if n and not np.all(np.isfinite(self.arrival_s)):
+            raise SiliconomicsError("requests: arrival_s must be finite (no inf or NaN times)")
         if n and (np.any(np.diff(self.arrival_s) < 0) or self.arrival_s[0] < 0):
             raise SiliconomicsError("requests: arrival_s must be >= 0 and sorted ascending")
         if n and (self.input_tokens.min() < 1 or self.output_tokens.min() < 1):
@@ -94,7 +96,7 @@ class LengthDist(BaseModel):
     rounded and clipped to [``min_tokens``, ``max_tokens``].
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: Literal["lognormal", "fixed", "empirical"] = "lognormal"
     median: float = Field(default=1020.0, gt=0, description="Median length [tokens].")
@@ -210,7 +212,7 @@ class Traffic(BaseModel):
     ``peak_hour``. Default lengths are lognormals fitted to the Azure conversation trace.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     daily_users: float = Field(gt=0, description="Daily active users [users/day].")
     queries_per_user_per_day: float = Field(gt=0, description="[queries/user/day].")
@@ -266,6 +268,9 @@ class Traffic(BaseModel):
 # ---------------------------------------------------------------- trace files
 
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
+MAX_TRACE_TOKENS = 100_000_000
+"""Largest prompt or answer length a trace may carry [tokens]: 10x the longest published
+context window (Llama 4 Scout, 10 M tokens; Meta, April 2025); larger is a corrupt file."""
 JSONL_FIELDS = ("arrival_time_s", "input_tokens", "output_tokens")
 
 
@@ -278,12 +283,20 @@ def load_trace(path: str | Path, limit: int | None = None) -> Requests:
     path = Path(path)
     if not path.is_file():
         raise SiliconomicsError(f"trace file {path} not found")
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        times, ins, outs = _read_jsonl(path, limit)
-        attribution = ""
-    else:
-        times, ins, outs = _read_azure_csv(path, limit)
-        attribution = AZURE_ATTRIBUTION if "azure" in path.name.lower() else ""
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            times, ins, outs = _read_jsonl(path, limit)
+            attribution = ""
+        else:
+            times, ins, outs = _read_azure_csv(path, limit)
+            attribution = AZURE_ATTRIBUTION if "azure" in path.name.lower() else ""
+    except UnicodeDecodeError as exc:
+        raise SiliconomicsError(f"trace {path}: not UTF-8 text (byte {exc.start}); a trace "
+                                f"is a CSV or JSONL text file") from None
+    except csv.Error as exc:
+        raise SiliconomicsError(f"trace {path}: malformed CSV ({exc})") from None
+    except OSError as exc:
+        raise SiliconomicsError(f"trace {path}: cannot read ({exc.strerror})") from None
     if not times:
         raise SiliconomicsError(f"trace {path}: no requests")
     t = np.asarray(times, dtype=np.float64)
@@ -306,15 +319,24 @@ def _parse_int(path: Path, row: int, column: str, raw: object) -> int:
     if value < 0:
         raise SiliconomicsError(
             f"trace {path}: row {row}, column {column}: negative length {raw!r}; must be >= 0")
+    if value > MAX_TRACE_TOKENS:
+        raise SiliconomicsError(
+            f"trace {path}: row {row}, column {column}: length {raw!r} exceeds "
+            f"{MAX_TRACE_TOKENS:,} tokens")
     return int(value)
 
 
 def _parse_time(path: Path, row: int, column: str, raw: str) -> float:
     text = raw.strip()
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):
+            raise SiliconomicsError(
+                f"trace {path}: row {row}, column {column}: time {raw!r} is not finite")
+        return seconds
     try:
         # Azure timestamps carry 7 fractional digits; datetime takes at most 6.
         head, _, frac = text.partition(".")
@@ -330,7 +352,7 @@ def _read_azure_csv(path: Path, limit: int | None) -> tuple[list[float], list[in
     times: list[float] = []
     ins: list[int] = []
     outs: list[int] = []
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in AZURE_COLUMNS if c not in header]
@@ -355,7 +377,7 @@ def _read_jsonl(path: Path, limit: int | None) -> tuple[list[float], list[int], 
     times: list[float] = []
     ins: list[int] = []
     outs: list[int] = []
-    with path.open() as handle:
+    with path.open(encoding="utf-8") as handle:
         for row_no, line in enumerate(handle, start=1):
             if limit is not None and len(times) >= limit:
                 break
@@ -386,17 +408,24 @@ def _read_jsonl(path: Path, limit: int | None) -> tuple[list[float], list[int], 
 def write_trace(requests: Requests, path: str | Path) -> Path:
     """Write requests as JSONL (``.jsonl``) or Azure-format CSV (anything else)."""
     path = Path(path)
+    try:
+        _write_trace(requests, path)
+    except OSError as exc:
+        raise SiliconomicsError(f"trace {path}: cannot write ({exc.strerror})") from None
+    return path
+
+
+def _write_trace(requests: Requests, path: Path) -> None:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        with path.open("w") as handle:
+        with path.open("w", encoding="utf-8") as handle:
             for t, i, o in zip(requests.arrival_s, requests.input_tokens,
                                requests.output_tokens, strict=True):
                 handle.write(json.dumps({"arrival_time_s": round(float(t), 6),
                                          "input_tokens": int(i), "output_tokens": int(o)}) + "\n")
     else:
-        with path.open("w", newline="") as handle:
+        with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(AZURE_COLUMNS)
             for t, i, o in zip(requests.arrival_s, requests.input_tokens,
                                requests.output_tokens, strict=True):
                 writer.writerow([f"{float(t):.6f}", int(i), int(o)])
-    return path
