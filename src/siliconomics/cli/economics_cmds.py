@@ -73,6 +73,11 @@ def study(
         rp = result.reproduction
         console.print(f"Reproduction: {rp.gpus:,.0f} GPUs, {rp.servers:,.0f} servers, "
                       f"${rp.usd_per_day:,.0f}/day, {rp.usd_per_query * 100:.3f} cents/query.")
+    if result.own_model is not None and result.reproduction is not None:
+        om = result.own_model
+        console.print(f"Same traffic on siliconomics's serving model: {om.gpus:,.0f} GPUs "
+                      f"({om.gpus / result.reproduction.gpus:.2f}x), utilisation "
+                      f"{om.utilisation_frac:.0%}, {om.usd_per_query * 100:.3f} cents/query.")
     if result.savings_usd_per_year is not None:
         sv = result.savings_usd_per_year
         console.print(f"{sv['option']} vs {sv['versus']}: "

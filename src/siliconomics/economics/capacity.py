@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from siliconomics import catalog
@@ -200,6 +201,12 @@ def _fleet(traffic: Traffic, deployment: Deployment, setup: ServingSetup) -> Fle
                       sample_replicas=setup.sample_replicas, n_requests=setup.n_requests)
 
 
+def _short_label(dep: Deployment) -> str:
+    """The deployment's label with a design file shown by its name, not its path."""
+    hw = dep.hardware
+    return dep.label().replace(hw, Path(hw).stem) if "/" in hw else dep.label()
+
+
 @dataclass(frozen=True)
 class ServedFleet:
     """The fleet chosen for one option and what the economics layer takes from it."""
@@ -213,7 +220,7 @@ class ServedFleet:
         """What the study's JSON shows about the fleet."""
         f = self.fleet
         return {
-            "deployment": f.deployment.label(), "tp": f.deployment.tp,
+            "deployment": _short_label(f.deployment), "tp": f.deployment.tp,
             "weight_dtype": f.deployment.weight_dtype, "chips_per_replica": f.chips_per_replica,
             "replicas": f.replicas, "replicas_low": f.replicas_low,
             "replicas_high": f.replicas_high, "chips_at_peak": f.chips,
@@ -264,7 +271,7 @@ def served_fleet(model_id: str, hardware: str, traffic: dict[str, SourcedRange],
         raise SiliconomicsError(f"{where}.capacity: the serving layer found no deployment of "
                                 f"{model_id} on {hardware} meeting the SLO ({notes})")
     per_chip = best.replica_capacity_per_s / best.chips_per_replica
-    label = best.deployment.label()
+    label = _short_label(best.deployment)
     cap = SourcedRange(
         setup.capacity_scale.range.scaled(per_chip),
         f"serving layer: {label}, capacity {best.replica_capacity_per_s:.3g} req/s per replica "
