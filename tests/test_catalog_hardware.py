@@ -196,3 +196,30 @@ def test_cli_unknown_id_exits_2_with_one_line(cli: Callable[..., Any]) -> None:
     assert result.code == 2
     assert "Did you mean" in result.err and "mi300x" in result.err
     assert result.err.strip().count("\n") == 0
+
+
+# --- bad user files found by hand in the review pass (each was a traceback or accepted) ---
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("memory_bandwidth_tb_s", float("inf"), r"memory_bandwidth_tb_s\.value': must be a finite"),
+    ("memory_bandwidth_tb_s", float("nan"), r"memory_bandwidth_tb_s\.value': must be a finite"),
+    ("memory_bandwidth_tb_s", "fast", r"'memory_bandwidth_tb_s': expected a number, got 'fast'"),
+    ("compute_units", 13.7, r"'compute_units': must be a whole number, got 13\.7"),
+    ("process_node", "N99", r"'process_node': unknown process node 'N99'"),
+])
+def test_bad_user_hardware_file_one_line_error(
+    cli: Callable[..., Any], tmp_path: Path, field: str, value: Any, match: str
+) -> None:
+    data = yaml.safe_load((HW_DIR / "h100-sxm.yaml").read_text())
+    data[field] = {"value": value, "source": "test"}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CatalogError, match=match) as info:
+        load_accelerator_file(path)
+    assert str(path) in str(info.value)
+    result = cli("hardware", "show", str(path))
+    assert result.code == 2 and result.out == "" and result.err.strip().count("\n") == 0
+
+
+def test_unpublished_process_node_is_accepted() -> None:
+    # TPUs and Trainium2 do not publish their node (economics-sources.md s.2d).
+    assert catalog.hardware("tpu-v5e").process_node == "unpublished"

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from siliconomics.catalog.sourced import Range, Sourced, read_yaml, validation_message
-from siliconomics.errors import CatalogError
+from siliconomics.errors import CatalogError, SiliconomicsError
 
 Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
 DTYPES: tuple[Dtype, ...] = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4")
@@ -136,7 +136,17 @@ class AcceleratorFile(BaseModel):
             if entry is None:
                 return None
             sources[name] = entry.source
-            return entry.number() * factor
+            try:
+                return entry.number() * factor
+            except ValueError as exc:
+                raise ValueError(f"field '{_FILE_FIELD.get(name, name)}': {exc}") from None
+
+        def whole(name: str, entry: Sourced | None) -> int | None:
+            value = num(name, entry)
+            if value is not None and value != int(value):
+                raise ValueError(f"field '{_FILE_FIELD.get(name, name)}': must be a whole "
+                                 f"number, got {value}")
+            return None if value is None else int(value)
 
         def rng(name: str, entry: Sourced | None) -> Range | None:
             if entry is None:
@@ -146,8 +156,7 @@ class AcceleratorFile(BaseModel):
 
         peaks: dict[Dtype, float] = {}
         for dtype, entry in self.peak_dense_tflops.items():
-            sources[f"peak_flops_s.{dtype}"] = entry.source
-            peaks[dtype] = entry.number() * TERA
+            peaks[dtype] = (num(f"peak_flops_s.{dtype}", entry) or 0.0) * TERA
         sources["process_node"] = self.process_node.source
         sources["memory_kind"] = self.memory_kind.source
         scaleup_bidir = num("scaleup_bandwidth_bytes_s", self.scaleup_bidirectional_gb_s, GIGA)
@@ -158,7 +167,7 @@ class AcceleratorFile(BaseModel):
             vendor=self.vendor,
             kind=self.kind,
             process_node=str(self.process_node.value),
-            compute_units=int(num("compute_units", self.compute_units) or 0),
+            compute_units=whole("compute_units", self.compute_units) or 0,
             peak_flops_s=peaks,
             memory_bytes=num("memory_bytes", self.memory_gib, GIB) or 0.0,
             memory_bandwidth_bytes_s=num(
@@ -168,14 +177,14 @@ class AcceleratorFile(BaseModel):
             memory_kind=str(self.memory_kind.value),
             sram_bytes=num("sram_bytes", self.sram_mb, MEGA) or 0.0,
             scaleup_bandwidth_bytes_s=0.5 * scaleup_bidir if scaleup_bidir else 0.0,
-            scaleup_domain_chips=int(num("scaleup_domain_chips", self.scaleup_domain_chips) or 1),
+            scaleup_domain_chips=whole("scaleup_domain_chips", self.scaleup_domain_chips) or 1,
             scaleout_bandwidth_bytes_s=num("scaleout_bandwidth_bytes_s", self.scaleout_gb_s, GIGA)
             or 0.0,
             tdp_w=num("tdp_w", self.tdp_w) or 0.0,
             idle_power_w=num("idle_power_w", self.idle_w),
             clock_hz=num("clock_hz", self.boost_clock_mhz, MEGA),
             die_area_mm2=num("die_area_mm2", self.die_area_mm2),
-            dies=int(num("dies", self.dies) or 1),
+            dies=whole("dies", self.dies) or 1,
             transistors=transistors,
             price_usd=rng("price_usd", self.price_usd),
             cloud_usd_per_hour=rng("cloud_usd_per_hour", self.cloud_usd_per_hour),
@@ -183,11 +192,36 @@ class AcceleratorFile(BaseModel):
         )
 
 
+_FILE_FIELD: dict[str, str] = {
+    "compute_units": "compute_units",
+    "memory_bytes": "memory_gib",
+    "memory_bandwidth_bytes_s": "memory_bandwidth_tb_s",
+    "sram_bytes": "sram_mb",
+    "scaleup_bandwidth_bytes_s": "scaleup_bidirectional_gb_s",
+    "scaleout_bandwidth_bytes_s": "scaleout_gb_s",
+    "idle_power_w": "idle_w",
+    "clock_hz": "boost_clock_mhz",
+    "transistors": "transistors_billion",
+    **{f"peak_flops_s.{d}": f"peak_dense_tflops.{d}" for d in DTYPES},
+}
+"""Runtime field -> the file field it is read from (for error messages)."""
+
+
 def load_accelerator_file(path: Path) -> Accelerator:
     """Load and validate one accelerator YAML file; errors name the file and the field."""
+    from siliconomics.catalog.process_nodes import UNPUBLISHED_NODES, process_node
+
     data = read_yaml(path)
     try:
         spec = AcceleratorFile.model_validate(data)
-        return spec.to_accelerator()
+        accel = spec.to_accelerator()
     except ValidationError as exc:
         raise CatalogError(validation_message(path, exc)) from None
+    except ValueError as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    try:
+        if accel.process_node.strip().lower() not in UNPUBLISHED_NODES:
+            process_node(accel.process_node)
+    except SiliconomicsError as exc:
+        raise CatalogError(f"{path}: field 'process_node': {exc}") from None
+    return accel

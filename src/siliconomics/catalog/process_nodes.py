@@ -84,6 +84,11 @@ def node_names() -> list[str]:
     return list(_nodes())
 
 
+UNPUBLISHED_NODES = ("unpublished", "unknown", "")
+"""Accelerator ``process_node`` values meaning the vendor does not publish it (TPUs,
+Trainium2); the models then use node-free defaults."""
+
+
 def process_node(name: str) -> ProcessNode:
     """A node by name or alias (case-insensitive): ``N7``, ``7nm``, ``4N``..."""
     wanted = name.strip().lower()

@@ -9,11 +9,19 @@ layer uses the central value.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from siliconomics.errors import CatalogError
 
@@ -21,7 +29,7 @@ from siliconomics.errors import CatalogError
 class Range(BaseModel):
     """A quantity known only within bounds: low <= central <= high (same unit as the field)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     low: float
     central: float
@@ -61,6 +69,13 @@ class Sourced(BaseModel):
     source: str = Field(min_length=3)
     as_of: str | int | None = None
     note: str | None = None
+
+    @field_validator("value", "low", "central", "high", mode="before")
+    @classmethod
+    def _finite(cls, v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
 
     @model_validator(mode="after")
     def _one_form(self) -> Sourced:
