@@ -160,9 +160,12 @@ def test_chip_show_table_and_compare(cli: Callable[..., Any]) -> None:
         ({"compute__units": 0, "compute__enabled_units": None}, "compute.units", "greater than 0"),
         ({"memory": {"kind": "none"}, "sram": {"mb": 100, "bandwidth_tb_s": 20},
           "scaleup": None}, "memory", "llama3-8b"),
+        # review pass: an infinite clock was accepted and gave a null TDP
+        ({"clock_mhz": float("inf")}, "clock_mhz", "finite"),
+        ({"compute__macs_per_cycle": {"bf16": float("nan")}}, "compute", "nan"),
     ],
     ids=["over-reticle-organic", "over-reticle-monolithic", "unknown-node", "zero-units",
-         "memory-too-small"],
+         "memory-too-small", "infinite-clock", "nan-macs"],
 )
 def test_bad_designs_exit_2_with_one_line(cli: Callable[..., Any], tmp_path: Path,
                                           change: dict[str, Any], field: str,
@@ -199,3 +202,9 @@ def test_vectorised_matches_scalar_and_is_fast(tmp_path: Path) -> None:
     rate = n / (time.perf_counter() - start)
     assert np.all(np.isfinite(out.unit_cost_usd)) and np.all(out.die_area_mm2 > 0)
     assert rate > 100_000  # benchmarks/bench_silicon.py measures ~1.4M/s on this machine
+
+
+def test_chip_show_of_a_catalog_id_says_what_to_use(cli: Callable[..., Any]) -> None:
+    res = cli("chip", "show", "h100-sxm")
+    assert res.code == 2 and res.out == ""
+    assert "catalog chip" in res.err and "hardware show h100-sxm" in res.err

@@ -11,6 +11,7 @@ from rich.table import Table
 from siliconomics import catalog
 from siliconomics.catalog.index import _looks_like_path
 from siliconomics.cli.common import console, print_json
+from siliconomics.errors import SiliconomicsError
 from siliconomics.silicon.chip import ChipReport, evaluate
 from siliconomics.silicon.design import load_design
 
@@ -21,6 +22,10 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")
 
 
 def _report(path: str) -> ChipReport:
+    if not _looks_like_path(path) and path in catalog.hardware_ids():
+        raise SiliconomicsError(
+            f"'{path}' is a catalog chip, not a chip-design file; use 'siliconomics hardware "
+            f"show {path}' or 'siliconomics chip compare DESIGN.yaml {path}'")
     p = Path(path)
     return evaluate(load_design(p), source=str(p))
 

@@ -24,7 +24,7 @@ MemoryKind = Literal["HBM2", "HBM2e", "HBM3", "HBM3e", "LPDDR5", "GDDR6", "none"
 PackagingKind = Literal["organic", "organic-mcm", "cowos-s", "cowos-l"]
 YieldModelName = Literal["poisson", "murphy", "seeds", "negative_binomial"]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ComputeSpec(BaseModel):
