@@ -106,3 +106,14 @@ def test_full_plan_has_the_shared_scripts_cases() -> None:
     assert len(FULL.attn_prefill) == 6 and len(FULL.attn_decode) == 12
     assert [m.tag for m in FULL.e2e] == ["llama3-8b", "llama3-70b-8layers"]
     assert FULL.e2e[0].spec()["head_dim"] == 128
+
+
+def test_unwritable_output_is_refused_before_measuring(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # review pass: the path was only checked after the whole (minutes-long) run
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for target, needle in ((tmp_path, "is a folder"), (blocker / "x.json", "cannot write")):
+        res = cli("measure", "-o", str(target), "--smoke")
+        assert res.code == 2 and needle in res.err and "measuring" not in res.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from siliconomics.cli.common import console, err_console
+from siliconomics.errors import SiliconomicsError
 
 
 def measure(
@@ -20,6 +22,7 @@ def measure(
     from siliconomics.measure.harness import import_torch, run_measurements, write_measurements
     from siliconomics.measure.schema import load_measurements
 
+    _check_writable(output)
     torch = import_torch()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -37,6 +40,18 @@ def measure(
                                                   "attn_decode", "elementwise", "e2e"))
     console.print(f"wrote {output}: {rows} timed rows on {loaded.meta.device} "
                   f"({len(loaded.errors)} errors) in {loaded.meta.elapsed_s or 0:.1f} s")
+
+
+def _check_writable(output: Path) -> None:
+    """Refuse an output path that cannot be written before minutes of measuring."""
+    if output.is_dir():
+        raise SiliconomicsError(f"-o {output}: is a folder; give a file path (e.g. "
+                                f"{output / 'measurements.json'})")
+    parent = output.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise SiliconomicsError(f"-o {output}: cannot write under {parent}")
 
 
 def register(app: typer.Typer) -> None:
