@@ -80,3 +80,12 @@ def test_fixed_lengths_traffic_capacity_scales_with_batch() -> None:
     slo = Slo(ttft_s=5.0, tpot_s=0.2)
     assert (max_rate_at_slo(big, fixed, slo, step=STEP, n_requests=1500).rate_per_s
             > 2 * max_rate_at_slo(small, fixed, slo, step=STEP, n_requests=1500).rate_per_s)
+
+
+def test_slo_met_by_treats_missing_tpot_as_met_and_missing_ttft_as_failed() -> None:
+    from siliconomics.serving.deployment import Slo
+
+    slo = Slo(ttft_s=2.0, tpot_s=0.1)
+    assert slo.met_by(2.0, 0.1) and not slo.met_by(2.01, 0.05) and not slo.met_by(1.0, 0.11)
+    assert slo.met_by(1.0, float("nan"))  # only 1-token answers: no TPOT to miss
+    assert not slo.met_by(float("nan"), 0.05)  # no request got a first token

@@ -50,14 +50,19 @@ def _load_hardware_path(path: Path) -> Accelerator:
     return load_accelerator_file(path)
 
 
+def _resolve(ref: str | Path, folder: str, kind: str) -> Path:
+    """The file behind a catalog id in ``folder``, or ``ref`` itself when it is a path."""
+    if isinstance(ref, Path) or _looks_like_path(ref):
+        return Path(ref).resolve()
+    known = _ids(folder)
+    if ref not in known:
+        raise UnknownIdError(unknown_id_message(kind, ref, known))
+    return known[ref]
+
+
 def hardware(ref: str | Path) -> Accelerator:
     """An accelerator by catalog id (``h100-sxm``) or by path to a YAML file."""
-    if isinstance(ref, Path) or _looks_like_path(ref):
-        return _load_hardware_path(Path(ref).resolve())
-    known = _ids("hardware")
-    if ref not in known:
-        raise UnknownIdError(unknown_id_message("hardware id", ref, known))
-    return _load_hardware_path(known[ref])
+    return _load_hardware_path(_resolve(ref, "hardware", "hardware id"))
 
 
 @cache
@@ -67,9 +72,4 @@ def _load_model_path(path: Path) -> ModelArch:
 
 def model(ref: str | Path) -> ModelArch:
     """A model architecture by catalog id (``llama3-70b``) or by path (YAML or config.json)."""
-    if isinstance(ref, Path) or _looks_like_path(ref):
-        return _load_model_path(Path(ref).resolve())
-    known = _ids("models")
-    if ref not in known:
-        raise UnknownIdError(unknown_id_message("model id", ref, known))
-    return _load_model_path(known[ref])
+    return _load_model_path(_resolve(ref, "models", "model id"))

@@ -204,8 +204,7 @@ def serve(
         result = run_replica(dep, req, step)
     metrics = summarize(result, warmup_frac=0.0 if offline else 0.1)
     chips = dep.chips(step)
-    meets = (metrics.ttft_s.p99 <= slo.ttft_s
-             and (math.isnan(metrics.tpot_s.p99) or metrics.tpot_s.p99 <= slo.tpot_s))
+    meets = slo.met_by(metrics.ttft_s.p99, metrics.tpot_s.p99)
     data: dict[str, Any] = {
         "deployment": dep.model_dump(mode="json"), "chips": chips,
         "mode": "offline" if offline else ("trace" if trace else "poisson"),

@@ -19,7 +19,7 @@ import numpy as np
 
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.serving.deployment import Deployment, Slo
-from siliconomics.serving.metrics import latency_percentile
+from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import SchedulerConfig, SimResult
 from siliconomics.serving.stepmodel import StepModel
@@ -78,11 +78,8 @@ def _check(deployment: Deployment, step: StepModel, traffic: Traffic, slo: Slo, 
            n_requests: int, seed: int, warmup_frac: float) -> tuple[SloCheck, SimResult]:
     req = traffic.sample(rate, n_requests, np.random.default_rng(seed))
     result = run_replica(deployment, req, step)
-    start = int(len(req) * warmup_frac)
-    ttft = latency_percentile(result.ttft_s[start:], slo.percentile)
-    tpot = latency_percentile(result.tpot_s[start:], slo.percentile)
-    tpot_ok = math.isnan(tpot) or tpot <= slo.tpot_s
-    return SloCheck(rate, ttft, tpot, ttft <= slo.ttft_s and tpot_ok), result
+    ttft, tpot = slo_latencies(result, slo.percentile, warmup_frac)
+    return SloCheck(rate, ttft, tpot, slo.met_by(ttft, tpot)), result
 
 
 def _length_guess(step: StepModel, input_dist: LengthDist, output_dist: LengthDist,

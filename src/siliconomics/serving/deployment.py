@@ -9,6 +9,7 @@ stages give more memory, and an iteration takes pp stage passes (no micro-batch 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -33,6 +34,11 @@ class Slo(BaseModel):
     ttft_s: float = Field(default=2.0, gt=0)
     tpot_s: float = Field(default=0.1, gt=0)
     percentile: float = Field(default=99.0, gt=0, lt=100)
+
+    def met_by(self, ttft_s: float, tpot_s: float) -> bool:
+        """Whether SLO-percentile latencies meet the target; a NaN TPOT (only 1-token
+        answers, no TPOT defined) does not fail it, a NaN TTFT does."""
+        return ttft_s <= self.ttft_s and (math.isnan(tpot_s) or tpot_s <= self.tpot_s)
 
 
 class Deployment(BaseModel):

@@ -22,7 +22,7 @@ from siliconomics.catalog.sourced import read_yaml, validation_message
 from siliconomics.errors import CatalogError
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
-from siliconomics.serving.metrics import latency_percentile
+from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import Traffic
@@ -107,12 +107,10 @@ def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
     for j in range(sample_replicas):
         req = traffic.sample(share, n_requests, np.random.default_rng(seed + 1000 + j))
         res = run_replica(deployment, req, step)
-        start = len(req) // 10
-        ttft = latency_percentile(res.ttft_s[start:], slo.percentile)
-        tpot = latency_percentile(res.tpot_s[start:], slo.percentile)
+        ttft, tpot = slo_latencies(res, slo.percentile, warmup_frac=0.1)
         ttfts.append(ttft)
         tpots.append(tpot)
-        met += int(ttft <= slo.ttft_s and (math.isnan(tpot) or tpot <= slo.tpot_s))
+        met += int(slo.met_by(ttft, tpot))
         if progress is not None:
             progress(capacity_seeds + j + 1, total)
 

@@ -84,6 +84,15 @@ def latency_percentile(values: FloatArray, q: float) -> float:
     return float(np.percentile(v, q)) if len(v) else float("nan")
 
 
+def slo_latencies(result: SimResult, percentile: float,
+                  warmup_frac: float = 0.0) -> tuple[float, float]:
+    """(TTFT [s], TPOT [s/token]) at ``percentile`` over the requests after the first
+    ``warmup_frac`` of arrivals."""
+    start = int(len(result.requests) * warmup_frac)
+    return (latency_percentile(result.ttft_s[start:], percentile),
+            latency_percentile(result.tpot_s[start:], percentile))
+
+
 def time_average_in_system(arrival_s: FloatArray, finish_s: FloatArray, t0: float,
                            t1: float) -> float:
     """Mean number of requests in the system over [t0, t1] [requests]: the integral of

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siliconomics.silicon import defaults
-from siliconomics.silicon.yield_models import FloatOrArray
+from siliconomics.silicon.yield_models import FloatOrArray, scalar_fields
 
 UM2_PER_MM2 = 1e6
 BITS_PER_BYTE = 8.0
@@ -118,7 +118,7 @@ class AreaBreakdown:
     shared_mm2: FloatOrArray
 
     def as_dict(self) -> dict[str, float]:
-        return {k: float(np.asarray(v)) for k, v in self.__dict__.items()}
+        return scalar_fields(self)
 
 
 def die_area(

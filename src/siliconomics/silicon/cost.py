@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from siliconomics.silicon.wafer import dies_per_wafer
-from siliconomics.silicon.yield_models import FloatOrArray, _out, harvested_yield
+from siliconomics.silicon.yield_models import FloatOrArray, _out, harvested_yield, scalar_fields
 
 
 def known_good_die_usd(
@@ -53,7 +53,7 @@ class CostBreakdown:
     unit_cost_usd: FloatOrArray
 
     def as_dict(self) -> dict[str, float]:
-        return {k: float(np.asarray(v)) for k, v in self.__dict__.items()}
+        return scalar_fields(self)
 
 
 def manufacturing_cost(

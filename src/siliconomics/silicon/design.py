@@ -19,6 +19,7 @@ from siliconomics.catalog.process_nodes import process_node
 from siliconomics.catalog.sourced import read_yaml, validation_message
 from siliconomics.errors import CatalogError, SiliconomicsError
 from siliconomics.silicon import defaults
+from siliconomics.workload.dtypes import BYTES_PER_ELEMENT
 
 MemoryKind = Literal["HBM2", "HBM2e", "HBM3", "HBM3e", "LPDDR5", "GDDR6", "none"]
 PackagingKind = Literal["organic", "organic-mcm", "cowos-s", "cowos-l"]
@@ -270,18 +271,17 @@ def smallest_catalog_model() -> tuple[str, float]:
     return smallest, sizes[smallest]
 
 
-_BYTES_PER_PARAM: dict[str, float] = {
-    "fp4": 0.5, "int4": 0.5, "fp8": 1.0, "int8": 1.0, "bf16": 2.0, "fp16": 2.0, "tf32": 4.0,
-    "fp32": 4.0,
-}
+def _stored_bytes(dtype: str) -> float:
+    """Bytes per weight stored for a compute dtype [B] (tf32 is computed on fp32 storage)."""
+    return BYTES_PER_ELEMENT["fp32" if dtype == "tf32" else dtype]
 
 
 def check_holds_a_model(design: ChipDesign, path: Path | str) -> None:
     """Refuse a design whose scale-up domain cannot hold even the smallest catalog model's
     weights at the narrowest dtype its matrix units run."""
     model_id, params = smallest_catalog_model()
-    dtype = min(design.compute.macs_per_cycle, key=lambda d: _BYTES_PER_PARAM[d])
-    need = params * _BYTES_PER_PARAM[dtype]
+    dtype = min(design.compute.macs_per_cycle, key=_stored_bytes)
+    need = params * _stored_bytes(dtype)
     chips = design.scaleup.domain_chips if design.scaleup else 1
     have = design.memory_bytes() * chips
     if have < need:

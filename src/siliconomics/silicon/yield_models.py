@@ -37,6 +37,11 @@ def _out(value: NDArray[np.float64]) -> FloatOrArray:
     return float(value) if value.ndim == 0 else value
 
 
+def scalar_fields(result: object) -> dict[str, float]:
+    """A breakdown dataclass of scalar results as ``{field: float}`` (JSON-ready)."""
+    return {k: float(np.asarray(v)) for k, v in vars(result).items()}
+
+
 def poisson(die_area_mm2: FloatOrArray, defect_density_per_cm2: FloatOrArray) -> FloatOrArray:
     """Poisson yield, Y = exp(−A·D0) [-]: defects scattered independently (no clustering)."""
     lam = np.asarray(_defects_per_die(die_area_mm2, defect_density_per_cm2))
