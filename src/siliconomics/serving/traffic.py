@@ -210,6 +210,11 @@ class Traffic(BaseModel):
     The diurnal profile is either ``hourly_profile`` (24 relative rates, any scale) or a
     cosine with ``peak_to_mean`` (peak hour rate / daily mean rate, < 2) peaking at
     ``peak_hour``. Default lengths are lognormals fitted to the Azure conversation trace.
+
+    Defaults without a public source, stated as assumptions: ``peak_to_mean`` 1.5 (no public
+    hourly ChatGPT curve; economics-sources.md keeps it as a 1.3-1.8 range) and
+    ``peak_hour`` 20 (an evening peak in the service's main time zone). Arrivals default to
+    Poisson (``arrival_cv`` 1), the usual model for many independent users.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -326,13 +331,17 @@ def _parse_int(path: Path, row: int, column: str, raw: object) -> int:
     return int(value)
 
 
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _parse_time(path: Path, row: int, column: str, raw: str) -> float:
     text = raw.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
+    seconds = _float_or_none(text)
+    if seconds is not None:
         if not math.isfinite(seconds):
             raise SiliconomicsError(
                 f"trace {path}: row {row}, column {column}: time {raw!r} is not finite")
