@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,20 @@ def test_slo_met_by_treats_missing_tpot_as_met_and_missing_ttft_as_failed() -> N
     assert slo.met_by(2.0, 0.1) and not slo.met_by(2.01, 0.05) and not slo.met_by(1.0, 0.11)
     assert slo.met_by(1.0, float("nan"))  # only 1-token answers: no TPOT to miss
     assert not slo.met_by(float("nan"), 0.05)  # no request got a first token
+
+
+def test_disaggregated_without_any_link_is_a_user_error(tmp_path: Path) -> None:
+    # review pass: a chip with no links gave a zero bandwidth and infinite KV transfer times
+    import yaml
+
+    from siliconomics import catalog
+    from siliconomics.errors import SiliconomicsError
+
+    data = yaml.safe_load((catalog.DATA_DIR / "hardware" / "h100-sxm.yaml").read_text())
+    for key in ("scaleup_bidirectional_gb_s", "scaleout_gb_s", "scaleup_domain_chips"):
+        data.pop(key)
+    path = tmp_path / "nolink.yaml"
+    path.write_text(yaml.safe_dump(data))
+    dep = Deployment(model="llama3-8b", hardware=str(path), mode="disaggregated")
+    with pytest.raises(SiliconomicsError, match="no scale-out or scale-up bandwidth"):
+        dep.kv_link_bytes_s(1)

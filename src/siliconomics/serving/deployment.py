@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field
 
 from siliconomics.catalog.accelerator import Dtype
+from siliconomics.errors import SiliconomicsError
 from siliconomics.serving.sim import SchedulerConfig
 from siliconomics.serving.stepmodel import StepModel, StepTable, tabulate
 
@@ -88,6 +89,11 @@ class Deployment(BaseModel):
                     else chip.scaleup_bandwidth_bytes_s)
         if per_chip <= 0:
             per_chip = chip.scaleup_bandwidth_bytes_s or chip.scaleout_bandwidth_bytes_s
+        if not per_chip > 0:
+            raise SiliconomicsError(
+                f"disaggregated mode sends the KV cache over a link, but hardware "
+                f"'{self.hardware}' has no scale-out or scale-up bandwidth; use aggregated "
+                f"mode or give the chip a link")
         return per_chip * chips_per_instance
 
     def label(self) -> str:

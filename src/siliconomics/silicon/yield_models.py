@@ -19,6 +19,7 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
+from siliconomics.errors import SiliconomicsError
 from siliconomics.registry import Registry
 
 FloatOrArray: TypeAlias = float | NDArray[np.float64]
@@ -75,7 +76,8 @@ def negative_binomial(
     Defaults: α = 3 (Princeton supply-chain model); Chiplet Actuary uses 10; industry 1–5.
     """
     if not alpha > 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
+        raise SiliconomicsError(f"negative binomial yield: clustering alpha must be > 0, got "
+                                f"{alpha}")
     lam = np.asarray(_defects_per_die(die_area_mm2, defect_density_per_cm2))
     return _out((1.0 + lam / alpha) ** (-alpha))
 
