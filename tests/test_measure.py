@@ -18,7 +18,30 @@ from siliconomics.measure.timing import graph_calls, n_buffers
 pytest.importorskip("torch")
 
 
-def test_smoke_cli_writes_a_file_the_schema_loads(cli: Callable[..., Any], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def smoke_run() -> tuple[dict[str, Any], list[tuple[str, int, int]]]:
+    """One real CPU smoke run (~5-12 s) shared by the tests below: its results and the
+    progress calls it made."""
+    seen: list[tuple[str, int, int]] = []
+    results = run_measurements(smoke=True, progress=lambda *a: seen.append(a))
+    return results, seen
+
+
+def test_smoke_cli_writes_a_file_the_schema_loads(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    smoke_run: tuple[dict[str, Any], list[tuple[str, int, int]]],
+) -> None:
+    # The CLI runs the shared smoke run's results through its own progress, writing and
+    # schema re-reading (the measurement itself is the fixture's real run).
+    from siliconomics.measure import harness
+
+    def replay(smoke: bool = False, progress: Any = None, torch: Any = None) -> dict[str, Any]:
+        assert smoke is True
+        for call in smoke_run[1]:
+            progress(*call)
+        return smoke_run[0]
+
+    monkeypatch.setattr(harness, "run_measurements", replay)
     out = tmp_path / "tmp" / "x.json"
     result = cli("measure", "--smoke", "-o", str(out))
     assert result.code == 0, result.err
@@ -68,9 +91,10 @@ def test_missing_torch_exits_2_from_the_cli(
     assert "needs PyTorch" in result.err and not (tmp_path / "x.json").exists()
 
 
-def test_progress_callback_sees_every_step_in_order() -> None:
-    seen: list[tuple[str, int, int]] = []
-    results = run_measurements(smoke=True, progress=lambda *a: seen.append(a))
+def test_progress_callback_sees_every_step_in_order(
+    smoke_run: tuple[dict[str, Any], list[tuple[str, int, int]]],
+) -> None:
+    results, seen = smoke_run
     names = [s[0] for s in seen]
     assert names[0] == "ceilings" and names[-1] == "ceilings again"
     assert [s[1] for s in seen] == list(range(len(seen)))
