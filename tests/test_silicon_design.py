@@ -208,3 +208,17 @@ def test_chip_show_of_a_catalog_id_says_what_to_use(cli: Callable[..., Any]) -> 
     res = cli("chip", "show", "h100-sxm")
     assert res.code == 2 and res.out == ""
     assert "catalog chip" in res.err and "hardware show h100-sxm" in res.err
+
+
+def test_chip_compare_shows_no_bf16_peak_for_a_chip_without_bf16(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # review pass: an fp8-only design showed its fp8 rate in the bf16 column
+    data = yaml.safe_load(DESIGNS[0].read_text())
+    data["compute"]["macs_per_cycle"] = {"fp8": 32768}
+    path = write(tmp_path, data)
+    res = cli("chip", "compare", str(path), "groq-lpu", "--json")
+    assert res.code == 0, res.err
+    rows = res.json()["chips"]
+    assert rows[0]["bf16_tflops"] is None
+    assert rows[1]["bf16_tflops"] == pytest.approx(188.0)  # Groq's fp16 peak (docs/catalog.md)

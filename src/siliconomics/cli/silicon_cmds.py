@@ -100,7 +100,8 @@ def chip_compare(
             row = {"ref": ref, "kind": "catalog", "die_area_mm2": acc.die_area_mm2,
                    "unit_cost_usd": None, "nre_usd": None,
                    "price_usd": acc.price_usd.central if acc.price_usd else None}
-        row |= {"name": acc.name, "bf16_tflops": acc.peak("bf16") / 1e12,
+        half = acc.peak_flops_s.get("bf16") or acc.peak_flops_s.get("fp16")
+        row |= {"name": acc.name, "bf16_tflops": half / 1e12 if half else None,
                 "memory_gb": acc.memory_bytes / 1e9,
                 "memory_tb_s": acc.memory_bandwidth_bytes_s / 1e12, "tdp_w": acc.tdp_w}
         rows.append(row)
