@@ -206,6 +206,9 @@ BASE = ("--model", "llama3-8b", "--hardware", "h100-sxm")
     (("serve", *BASE, "--rate", "1", "--plot", "/no/such/dir/x.png"), "folder /no/such/dir"),
     (("capacity", *BASE, "--slo-tpot-s", "-1"), "--slo-tpot-s must be a finite number > 0"),
     (("capacity", *BASE, "--max-batch", "0"), "--max-batch must be a whole number >= 1"),
+    (("serve", *BASE, "--offline", "--max-batch", "100000000"),
+     "option '--max-batch': Input should be less than or equal to 65536"),
+    (("serve", *BASE, "--rate", "1e-300", "--requests", "10"), "beyond 1e+09 s"),
     (("trace", "generate", "-o", "/no/such/dir/t.jsonl"), "cannot write"),
     (("trace", "generate", "-o", "t.jsonl", "--requests", "0"), "--requests must be"),
 ])

@@ -187,3 +187,43 @@ def test_speed_smoke() -> None:
     t0 = time.perf_counter()
     run(req)
     assert time.perf_counter() - t0 < 2.0
+
+
+# ---- review pass: a far-away next arrival made the jump solver loop practically forever
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.floats(1e-4, 1e-1), b=st.floats(0.0, 1e-6), s0=st.floats(0.0, 1e6),
+       n=st.integers(1, 512), gap=st.floats(0.0, 1e3), limit=st.integers(1, 300))
+def test_steps_to_reach_matches_brute_force(a: float, b: float, s0: float, n: int,
+                                            gap: float, limit: int) -> None:
+    from siliconomics.serving.sim import _steps_to_reach
+
+    def total(k: int) -> float:
+        return k * a + b * (k * s0 + n * k * (k - 1) / 2.0)
+
+    expected = next((k for k in range(1, limit + 1) if total(k) >= gap), limit)
+    assert _steps_to_reach(a, b, s0, n, gap, limit) == expected
+
+
+def test_steps_to_reach_huge_gap_returns_the_limit_at_once() -> None:
+    from siliconomics.serving.sim import _steps_to_reach
+
+    assert _steps_to_reach(0.01, 1e-9, 1000.0, 8, 1e300, 500) == 500
+
+
+def test_far_arrivals_and_huge_batches_are_refused() -> None:
+    import pydantic
+
+    from siliconomics.errors import SiliconomicsError
+    from siliconomics.serving.traffic import Requests
+
+    with pytest.raises(SiliconomicsError, match="beyond 1e\\+09 s"):
+        Requests(np.array([0.0, 1e12]), np.array([5, 5]), np.array([3, 3]))
+    with pytest.raises(pydantic.ValidationError, match="less than or equal to 65536"):
+        SchedulerConfig(max_batch=100_000_000)
+
+
+def test_table_size_follows_requests_not_an_oversized_max_batch() -> None:
+    req = Requests(np.zeros(3), np.full(3, 100, dtype=np.int64), np.full(3, 10, dtype=np.int64))
+    cfg = SchedulerConfig(max_batch=60_000, token_budget=512)
+    assert required_table_tokens(req, cfg) == 512 + 3

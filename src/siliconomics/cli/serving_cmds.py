@@ -107,13 +107,17 @@ def _deployment(model: str, hardware: str, tp: int, pp: int, dtype: str, kv_dtyp
                 pre: int, dec: int) -> Deployment:
     _at_least_one(tp=tp, pp=pp, max_batch=max_batch, token_budget=token_budget,
                   prefill_instances=pre, decode_instances=dec)
-    return Deployment(
-        model=model, hardware=hardware, tp=tp, pp=pp,
-        weight_dtype=_dtype(dtype, "--dtype"), kv_dtype=_dtype(kv_dtype, "--kv-dtype"),
-        scheduler=SchedulerConfig(max_batch=max_batch, token_budget=token_budget,
-                                  chunked_prefill=not no_chunk),
-        mode="disaggregated" if disagg else "aggregated",
-        prefill_instances=pre, decode_instances=dec)
+    weights, kv = _dtype(dtype, "--dtype"), _dtype(kv_dtype, "--kv-dtype")
+    try:
+        scheduler = SchedulerConfig(max_batch=max_batch, token_budget=token_budget,
+                                    chunked_prefill=not no_chunk)
+        return Deployment(
+            model=model, hardware=hardware, tp=tp, pp=pp, weight_dtype=weights, kv_dtype=kv,
+            scheduler=scheduler, mode="disaggregated" if disagg else "aggregated",
+            prefill_instances=pre, decode_instances=dec)
+    except ValidationError as exc:
+        raise SiliconomicsError(validation_message("options", exc).replace(
+            "field '", "option '--").replace("_", "-")) from None
 
 
 def _lengths(input_tokens: int | None, output_tokens: int | None) -> tuple[LengthDist, LengthDist]:

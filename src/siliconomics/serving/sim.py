@@ -34,6 +34,12 @@ from siliconomics.errors import DoesNotFitError
 from siliconomics.serving.stepmodel import StepTable, chunk_attention_pairs
 from siliconomics.serving.traffic import FloatArray, IntArray, Requests
 
+MAX_BATCH_LIMIT = 65_536
+"""Upper bound on ``max_batch`` [sequences]: far above any engine's setting (vLLM's default
+``max_num_seqs`` is 256); the step table grows linearly with it."""
+TOKEN_BUDGET_LIMIT = 1_048_576
+"""Upper bound on ``token_budget`` [tokens] (vLLM's default 8192), for the same reason."""
+
 
 class SchedulerConfig(BaseModel):
     """Batching limits of one replica's scheduler.
@@ -46,8 +52,10 @@ class SchedulerConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    max_batch: int = Field(default=256, gt=0, description="Max sequences per iteration.")
-    token_budget: int = Field(default=8192, gt=0, description="Max tokens per iteration.")
+    max_batch: int = Field(default=256, gt=0, le=MAX_BATCH_LIMIT,
+                           description="Max sequences per iteration.")
+    token_budget: int = Field(default=8192, gt=0, le=TOKEN_BUDGET_LIMIT,
+                              description="Max tokens per iteration.")
     chunked_prefill: bool = True
     block_tokens: int = Field(default=16, gt=0, description="KV cache block size [tokens].")
 
@@ -116,7 +124,7 @@ def required_table_tokens(requests: Requests, config: SchedulerConfig) -> int:
     """Largest iteration size the scheduler can produce [tokens] for these requests."""
     longest = int((requests.input_tokens + requests.output_tokens).max())
     prefill = config.token_budget if config.chunked_prefill else max(config.token_budget, longest)
-    return prefill + config.max_batch
+    return prefill + min(config.max_batch, len(requests))  # never more sequences than requests
 
 
 def _fits(requests: Requests, capacity_blocks: int, block: int, kv_capacity_tokens: int) -> None:
@@ -336,7 +344,7 @@ class _Engine:
                 blocked = bool(waiting_pre) or (nxt < n_req and arr[nxt] <= now)
                 if not blocked and nxt < n_req and n_dec < max_batch and n_dec < budget:
                     gap = arr[nxt] - now
-                    k = min(k, _steps_to_reach(a, b, s0, n_dec, gap))
+                    k = _steps_to_reach(a, b, s0, n_dec, gap, k)
                 free = cap - used
                 if blocks_between(G + 1, G + k) > free:
                     lo, hi = 1, k  # largest k whose later steps fit
@@ -393,13 +401,17 @@ class _Engine:
         )
 
 
-def _steps_to_reach(a: float, b: float, s0: float, n: int, gap: float) -> int:
-    """Smallest k >= 1 with T(k) = k a + b (k s0 + n k (k - 1) / 2) >= gap [steps]."""
+def _steps_to_reach(a: float, b: float, s0: float, n: int, gap: float, limit: int) -> int:
+    """Smallest k in [1, ``limit``] with T(k) = k a + b (k s0 + n k (k - 1) / 2) >= gap
+    [steps]; ``limit`` when even T(limit) < gap (the next event comes first)."""
     if gap <= 0:
         return 1
 
     def total(k: int) -> float:
         return k * a + b * (k * s0 + n * k * (k - 1) / 2.0)
+
+    if limit <= 1 or total(limit) < gap:
+        return max(limit, 1)
 
     qa = 0.5 * b * n
     qb = a + b * s0 - qa
@@ -409,4 +421,4 @@ def _steps_to_reach(a: float, b: float, s0: float, n: int, gap: float) -> int:
         k -= 1
     while total(k) < gap:
         k += 1
-    return k
+    return min(k, limit)

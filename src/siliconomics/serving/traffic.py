@@ -33,6 +33,9 @@ AZURE_ATTRIBUTION = (
     "'Splitwise', ISCA 2024), CC BY 4.0"
 )
 SECONDS_PER_DAY = 86_400.0
+MAX_ARRIVAL_S = 1e9
+"""Latest arrival a run may have [s]: float64 then still resolves 0.2 µs, well below a
+step time; later times would make TTFTs silently round to 0."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -61,6 +64,11 @@ class Requests:
             )
         if n and not np.all(np.isfinite(self.arrival_s)):
             raise SiliconomicsError("requests: arrival_s must be finite (no inf or NaN times)")
+        if n and float(self.arrival_s[-1]) > MAX_ARRIVAL_S:
+            raise SiliconomicsError(
+                f"requests: the last arrival is at {float(self.arrival_s[-1]):.3g} s, beyond "
+                f"{MAX_ARRIVAL_S:.0e} s (~32 years), where float64 times lose the resolution "
+                f"of step times; use a higher rate or fewer requests")
         if n and (np.any(np.diff(self.arrival_s) < 0) or self.arrival_s[0] < 0):
             raise SiliconomicsError("requests: arrival_s must be >= 0 and sorted ascending")
         if n and (self.input_tokens.min() < 1 or self.output_tokens.min() < 1):
