@@ -255,3 +255,19 @@ def test_cli_predict_reports_power(cli) -> None:  # type: ignore[no-untyped-def]
     power = result.json()["power"]
     assert 0 < power["power_w_per_chip"] <= catalog.hardware("tpu-v6e").tdp_w
     assert power["joules_per_token"] > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["predict", "--model", "llama3-8b", "--hardware", "h100-sxm", "--batch", "abc"],
+        ["predict", "--model", "llama3-8b", "--hardware", "h100-sxm", "--bogus", "1"],
+        ["predict", "--hardware", "h100-sxm"],
+        ["validate"],
+        ["serve", "--model", "llama3-8b", "--hardware", "h100-sxm", "--rate", "abc"],
+    ],
+)
+def test_cli_usage_errors_exit_2_without_traceback(cli, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*args)
+    assert result.code == 2
+    assert "Traceback" not in result.err and "Error" in result.err

@@ -43,28 +43,44 @@ def _register_all() -> None:
 _register_all()
 
 
+def _click_exception_types() -> tuple[type[BaseException], ...]:
+    """Usage-error classes of click and of typer's bundled copy of click (typer >= 0.25
+    ships its own), whichever are installed."""
+    import click
+
+    types: list[type[BaseException]] = [click.ClickException]
+    try:
+        from typer._click import exceptions as bundled  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return tuple(types)
+    types.append(bundled.ClickException)
+    return tuple(types)
+
+
+def _abort_types() -> tuple[type[BaseException], ...]:
+    import click
+
+    return (click.exceptions.Abort, typer.Abort)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for a user mistake)."""
     from siliconomics.cli.common import err_console
 
     try:
-        app(args=argv, prog_name="siliconomics", standalone_mode=False)
+        result = app(args=argv, prog_name="siliconomics", standalone_mode=False)
     except SiliconomicsError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
+    except _abort_types():
         err_console.print("aborted")
         return 1
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
-    return 0
+    except _click_exception_types() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return 2
+    return result if isinstance(result, int) else 0
 
 
 def entry() -> None:

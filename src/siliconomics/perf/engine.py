@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from siliconomics.catalog.accelerator import Accelerator, Dtype
-from siliconomics.catalog.process_nodes import process_node
+from siliconomics.catalog.process_nodes import UNPUBLISHED_NODES, process_node
 from siliconomics.perf import collectives, kernels
 from siliconomics.perf.calibration import Calibration
 from siliconomics.workload.operators import (
@@ -44,9 +44,6 @@ def idle_power_w(hw: Accelerator, calib: Calibration) -> float:
     if hw.idle_power_w is not None:
         return hw.idle_power_w
     return calib.kernel.idle_power_frac * hw.tdp_w
-
-
-UNPUBLISHED_NODES = ("unpublished", "unknown", "")
 
 
 def node_energy_rel_n7(node: str, fallback: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from siliconomics.catalog.accelerator import Accelerator
-from siliconomics.perf.engine import UNPUBLISHED_NODES
+from siliconomics.catalog.process_nodes import UNPUBLISHED_NODES
 from siliconomics.perf.predict import StepPrediction
 from siliconomics.silicon.power import energy_per_token_j, workload_power
 
