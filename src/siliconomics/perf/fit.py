@@ -175,7 +175,3 @@ def fit_calibration(
              "kernel sections, then stack parameters on e2e. fit_error is the in-sample mean "
              "absolute percentage error per section (fraction).")
     return calib.model_copy(update={"fit_error": fit_error, "notes": notes})
-
-
-def cases_for(data: Measurements, sections: Sequence[str]) -> list[Case]:
-    return [c for c in build_cases(data) if c.section in sections]
