@@ -56,3 +56,12 @@ def groundtruth_path() -> Path:
     if not GROUNDTRUTH.exists():
         pytest.skip(f"shared ground truth not found at {GROUNDTRUTH}")
     return GROUNDTRUTH
+
+
+@pytest.fixture(scope="session")
+def compiled_core() -> None:
+    """Compile the numba simulator core (or load it from numba's disk cache) once per test
+    session, so no single test's time includes it."""
+    from siliconomics.serving.compiled import warm_up
+
+    warm_up()

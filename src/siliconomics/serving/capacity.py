@@ -21,7 +21,7 @@ from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.serving.deployment import Deployment, Slo
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
-from siliconomics.serving.sim import SchedulerConfig, SimResult
+from siliconomics.serving.sim import DEFAULT_CORE, Core, SchedulerConfig, SimResult
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import LengthDist, Traffic
 
@@ -75,9 +75,10 @@ def chip_hours_per_million_tokens(chips: int, output_tokens_s: float) -> float:
 
 
 def _check(deployment: Deployment, step: StepModel, traffic: Traffic, slo: Slo, rate: float,
-           n_requests: int, seed: int, warmup_frac: float) -> tuple[SloCheck, SimResult]:
+           n_requests: int, seed: int, warmup_frac: float,
+           core: Core = DEFAULT_CORE) -> tuple[SloCheck, SimResult]:
     req = traffic.sample(rate, n_requests, np.random.default_rng(seed))
-    result = run_replica(deployment, req, step)
+    result = run_replica(deployment, req, step, core=core)
     ttft, tpot = slo_latencies(result, slo.percentile, warmup_frac)
     return SloCheck(rate, ttft, tpot, slo.met_by(ttft, tpot)), result
 
@@ -95,19 +96,25 @@ def _length_guess(step: StepModel, input_dist: LengthDist, output_dist: LengthDi
 def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = None, *,
                     seed: int = 0, n_requests: int = 3000, warmup_frac: float = 0.1,
                     rel_tol: float = 0.02, step: StepModel | None = None,
-                    progress: Progress | None = None) -> CapacityResult:
+                    progress: Progress | None = None,
+                    core: Core = DEFAULT_CORE) -> CapacityResult:
     """Bisection on the arrival rate for the highest one meeting ``slo`` (see module doc).
 
     Raises :class:`SloUnreachableError` (with the best p-latencies found) when even a very
-    light load misses the target.
+    light load misses the target. The result's latencies are those of the highest passing
+    probe (kept, not simulated again).
     """
     slo = slo or Slo()
     step = step or deployment.step_model()
     checks: list[SloCheck] = []
+    passed: list[tuple[SloCheck, SimResult]] = []  # the highest passing probe so far
 
     def probe(rate: float) -> SloCheck:
-        check, _ = _check(deployment, step, traffic, slo, rate, n_requests, seed, warmup_frac)
+        check, result = _check(deployment, step, traffic, slo, rate, n_requests, seed,
+                               warmup_frac, core)
         checks.append(check)
+        if check.meets:
+            passed[:] = [(check, result)]
         if progress is not None:
             progress(len(checks), 0)
         return check
@@ -134,7 +141,7 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
             lo = mid
         else:
             hi = mid
-    final, result = _check(deployment, step, traffic, slo, lo, n_requests, seed, warmup_frac)
+    final, result = passed[0]
     out_tps = lo * float(np.mean(result.requests.output_tokens))
     chips = deployment.chips(step)
     return CapacityResult(deployment, slo, lo, out_tps, chips,

@@ -24,6 +24,7 @@ from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_
 from siliconomics.serving.deployment import Deployment, Slo
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
+from siliconomics.serving.sim import DEFAULT_CORE, Core
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import Traffic
 
@@ -82,7 +83,8 @@ def replicas_needed(rate_per_s: float, capacity_per_s: float, headroom_frac: flo
 def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
                seed: int = 0, *, headroom_frac: float = 0.1, capacity_seeds: int = 3,
                sample_replicas: int = 4, n_requests: int = 3000,
-               step: StepModel | None = None, progress: Progress | None = None) -> FleetResult:
+               step: StepModel | None = None, progress: Progress | None = None,
+               core: Core = DEFAULT_CORE) -> FleetResult:
     """Size the fleet for ``traffic`` with ``deployment`` replicas at ``slo`` (module doc)."""
     slo = slo or Slo()
     step = step or deployment.step_model()
@@ -90,7 +92,7 @@ def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
     caps: list[CapacityResult] = []
     for i in range(capacity_seeds):
         caps.append(max_rate_at_slo(deployment, traffic, slo, seed=seed + i,
-                                    n_requests=n_requests, step=step))
+                                    n_requests=n_requests, step=step, core=core))
         if progress is not None:
             progress(i + 1, total)
     rates = np.array([c.rate_per_s for c in caps])
@@ -106,7 +108,7 @@ def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
     share = peak / replicas
     for j in range(sample_replicas):
         req = traffic.sample(share, n_requests, np.random.default_rng(seed + 1000 + j))
-        res = run_replica(deployment, req, step)
+        res = run_replica(deployment, req, step, core=core)
         ttft, tpot = slo_latencies(res, slo.percentile, warmup_frac=0.1)
         ttfts.append(ttft)
         tpots.append(tpot)

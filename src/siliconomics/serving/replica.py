@@ -12,22 +12,30 @@ from __future__ import annotations
 import numpy as np
 
 from siliconomics.serving.deployment import Deployment, step_table
-from siliconomics.serving.sim import SchedulerConfig, SimResult, required_table_tokens, simulate
+from siliconomics.serving.sim import (
+    DEFAULT_CORE,
+    Core,
+    SchedulerConfig,
+    SimResult,
+    required_table_tokens,
+    simulate,
+)
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import Requests
 
 
 def run_replica(deployment: Deployment, requests: Requests,
-                step: StepModel | None = None) -> SimResult:
-    """Simulate one replica of ``deployment`` serving ``requests``."""
+                step: StepModel | None = None, *, core: Core = DEFAULT_CORE) -> SimResult:
+    """Simulate one replica of ``deployment`` serving ``requests`` (``core``: see
+    :data:`~siliconomics.serving.sim.Core`)."""
     step = step or deployment.step_model()
     cfg = deployment.scheduler
     if deployment.mode == "aggregated":
         table = step_table(step, required_table_tokens(requests, cfg))
-        return simulate(requests, table, step.kv_capacity_tokens, cfg)
+        return simulate(requests, table, step.kv_capacity_tokens, cfg, core=core)
     link = deployment.kv_link_bytes_s(step.chips)
     return simulate_disaggregated(requests, step, cfg, deployment.prefill_instances,
-                                  deployment.decode_instances, link)
+                                  deployment.decode_instances, link, core=core)
 
 
 def kv_transfer_s(kv_bytes_per_token: float, prompt_tokens: np.ndarray,
@@ -38,7 +46,7 @@ def kv_transfer_s(kv_bytes_per_token: float, prompt_tokens: np.ndarray,
 
 def simulate_disaggregated(requests: Requests, step: StepModel, config: SchedulerConfig,
                            prefill_instances: int, decode_instances: int,
-                           link_bytes_s: float) -> SimResult:
+                           link_bytes_s: float, *, core: Core = DEFAULT_CORE) -> SimResult:
     """Prefill pool, KV transfer, decode pool; per-request times of the whole path."""
     n = len(requests)
     ones = np.ones(n, dtype=np.int64)
@@ -53,7 +61,7 @@ def simulate_disaggregated(requests: Requests, step: StepModel, config: Schedule
         idx = np.arange(i, n, prefill_instances)
         if len(idx) == 0:
             continue
-        r = simulate(prefill_only.subset(idx), table, step.kv_capacity_tokens, config)
+        r = simulate(prefill_only.subset(idx), table, step.kv_capacity_tokens, config, core=core)
         first[idx], admit[idx] = r.first_token_s, r.admit_s
         preempt[idx] += r.preemptions
         iterations += r.iterations
@@ -70,7 +78,7 @@ def simulate_disaggregated(requests: Requests, step: StepModel, config: Schedule
         if len(idx) == 0:
             continue
         sub = Requests(ready[idx], requests.input_tokens[idx], requests.output_tokens[idx])
-        r = simulate(sub, table, step.kv_capacity_tokens, config, prefilled=True)
+        r = simulate(sub, table, step.kv_capacity_tokens, config, prefilled=True, core=core)
         finish[idx] = r.finish_s
         produced[idx] = r.produced_tokens
         preempt[idx] += r.preemptions

@@ -25,12 +25,14 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from siliconomics.errors import DoesNotFitError
+from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.serving.stepmodel import StepTable, chunk_attention_pairs
 from siliconomics.serving.traffic import FloatArray, IntArray, Requests
 
@@ -137,12 +139,20 @@ def _fits(requests: Requests, capacity_blocks: int, block: int, kv_capacity_toke
             f"use more chips (--tp) or a smaller kv dtype")
 
 
+Core = Literal["compiled", "python"]
+"""Which scheduler loop runs: ``compiled`` (numba, :mod:`compiled`, the default) or
+``python`` (the readable reference :class:`_Engine`); both give identical results."""
+DEFAULT_CORE: Core = "compiled"
+
+
 def simulate(requests: Requests, table: StepTable, kv_capacity_tokens: int,
-             config: SchedulerConfig | None = None, *, prefilled: bool = False) -> SimResult:
+             config: SchedulerConfig | None = None, *, prefilled: bool = False,
+             core: Core = DEFAULT_CORE) -> SimResult:
     """Run one replica over ``requests`` until every request completes.
 
     ``prefilled`` (decode pool of a disaggregated deployment): requests arrive with their
     prompt's KV already transferred and their first token produced; the replica only decodes.
+    ``core`` picks the loop (see :data:`Core`).
     Deterministic: the same inputs give the same result (no randomness inside).
     """
     cfg = config or SchedulerConfig()
@@ -151,7 +161,36 @@ def simulate(requests: Requests, table: StepTable, kv_capacity_tokens: int,
     block = cfg.block_tokens
     cap = kv_capacity_tokens // block
     _fits(requests, cap, block, kv_capacity_tokens)
-    return _Engine(requests, table, cap, cfg, prefilled).run()
+    runner = _CORES.get(core)
+    if runner is None:
+        raise SiliconomicsError(f"simulator core must be one of {sorted(_CORES)}, got {core!r}")
+    return runner(requests, table, cap, cfg, prefilled)
+
+
+def _run_python(requests: Requests, table: StepTable, cap_blocks: int, cfg: SchedulerConfig,
+                prefilled: bool) -> SimResult:
+    return _Engine(requests, table, cap_blocks, cfg, prefilled).run()
+
+
+def _run_compiled(requests: Requests, table: StepTable, cap_blocks: int, cfg: SchedulerConfig,
+                  prefilled: bool) -> SimResult:
+    from siliconomics.serving import compiled  # numba is imported only when this core runs
+
+    first, finish, admit, produced, preempt, totals, busy = compiled.run(
+        requests.arrival_s, requests.input_tokens, requests.output_tokens, table.arrays,
+        cfg.block_tokens, cap_blocks, cfg.token_budget, cfg.max_batch, cfg.chunked_prefill,
+        prefilled)
+    if prefilled:
+        first = np.asarray(requests.arrival_s, dtype=np.float64).copy()
+    iterations, prefill_tokens, decode_tokens, prefill_output = totals
+    return SimResult(requests, first, finish, admit, produced, preempt, iterations,
+                     prefill_tokens, decode_tokens, prefill_output, busy, table.max_rel_error)
+
+
+_CORES: dict[str, Callable[[Requests, StepTable, int, SchedulerConfig, bool], SimResult]] = {
+    "compiled": _run_compiled,
+    "python": _run_python,
+}
 
 
 class _Engine:
@@ -346,17 +385,19 @@ class _Engine:
                     gap = arr[nxt] - now
                     k = _steps_to_reach(a, b, s0, n_dec, gap, k)
                 free = cap - used
-                if blocks_between(G + 1, G + k) > free:
-                    lo, hi = 1, k  # largest k whose later steps fit
+                new_blocks = blocks_between(G + 1, G + k)
+                if new_blocks > free:
+                    lo, hi, lo_blocks = 1, k, 0  # largest k whose later steps fit
                     while lo < hi:
                         mid = (lo + hi + 1) // 2
-                        if blocks_between(G + 1, G + mid) <= free:
-                            lo = mid
+                        mid_blocks = blocks_between(G + 1, G + mid)
+                        if mid_blocks <= free:
+                            lo, lo_blocks = mid, mid_blocks
                         else:
                             hi = mid - 1
-                    k = lo
+                    k, new_blocks = lo, lo_blocks
                 dt = k * a + b * (k * s0 + n_dec * k * (k - 1) / 2.0)
-                used += blocks_between(G + 1, G + k)
+                used += new_blocks
             else:
                 dt = (base[p_tok + n_dec] + extra[n_dec] + per_pair[p_tok + n_dec] * pairs
                       + per_ctx[p_tok + n_dec] * (ctx_sum + n_dec))

@@ -22,6 +22,7 @@ visible rather than silent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -79,6 +80,16 @@ class StepTable:
         n = prefill_tokens + decode_seqs
         return (self.base_s[n] + self.decode_extra_s[decode_seqs] + self.per_pair_s[n] * pairs
                 + self.per_ctx_s[n] * ctx)
+
+    @cached_property
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
+                              NDArray[np.float64]]:
+        """(base_s, decode_extra_s, per_pair_s, per_ctx_s) as float64 arrays (the compiled
+        core's input; built once per table)."""
+        return (np.asarray(self.base_s, dtype=np.float64),
+                np.asarray(self.decode_extra_s, dtype=np.float64),
+                np.asarray(self.per_pair_s, dtype=np.float64),
+                np.asarray(self.per_ctx_s, dtype=np.float64))
 
     def decode_base_s(self, decode_seqs: int) -> float:
         """Time of a pure-decode iteration at zero context [s]."""
