@@ -22,6 +22,7 @@ from siliconomics.catalog.sourced import read_yaml, validation_message
 from siliconomics.errors import CatalogError
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.fleet_cache import FLEETS, cache_mode, fleet_key
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import DEFAULT_CORE, Core
@@ -74,6 +75,16 @@ class FleetResult:
         data["slo"] = self.slo.model_dump(mode="json")
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FleetResult:
+        """The inverse of :meth:`to_dict` (the fleet cache's disk layer)."""
+        fields = dict(data)
+        fields["deployment"] = Deployment.model_validate(fields["deployment"])
+        fields["slo"] = Slo.model_validate(fields["slo"])
+        fields["sample_ttft_p99_s"] = tuple(fields["sample_ttft_p99_s"])
+        fields["sample_tpot_p99_s"] = tuple(fields["sample_tpot_p99_s"])
+        return cls(**fields)
+
 
 def replicas_needed(rate_per_s: float, capacity_per_s: float, headroom_frac: float) -> int:
     """ceil(rate x (1 + headroom) / capacity) [replicas], at least 1."""
@@ -84,9 +95,37 @@ def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
                seed: int = 0, *, headroom_frac: float = 0.1, capacity_seeds: int = 3,
                sample_replicas: int = 4, n_requests: int = 3000,
                step: StepModel | None = None, progress: Progress | None = None,
-               core: Core = DEFAULT_CORE) -> FleetResult:
-    """Size the fleet for ``traffic`` with ``deployment`` replicas at ``slo`` (module doc)."""
+               core: Core = DEFAULT_CORE, cache: bool = True) -> FleetResult:
+    """Size the fleet for ``traffic`` with ``deployment`` replicas at ``slo`` (module doc).
+
+    Results are shared through the fleet cache (:mod:`fleet_cache`: keyed by traffic,
+    deployment, SLO, seed and the sizing settings) unless ``cache`` is False or an explicit
+    ``step`` model is given (an object the key cannot see into).
+    """
     slo = slo or Slo()
+    total = capacity_seeds + sample_replicas
+    if not cache or step is not None:
+        return _size_fleet(traffic, deployment, slo, seed, headroom_frac, capacity_seeds,
+                           sample_replicas, n_requests, step, progress, core)
+    mode = cache_mode()
+    key = fleet_key(traffic=traffic, deployment=deployment, slo=slo, seed=seed,
+                    headroom_frac=headroom_frac, capacity_seeds=capacity_seeds,
+                    sample_replicas=sample_replicas, n_requests=n_requests)
+    found = FLEETS.get(key, mode, FleetResult.from_dict)
+    if isinstance(found, FleetResult):
+        if progress is not None:
+            progress(total, total)
+        return found
+    result = _size_fleet(traffic, deployment, slo, seed, headroom_frac, capacity_seeds,
+                         sample_replicas, n_requests, None, progress, core)
+    FLEETS.put(key, result, mode, FleetResult.to_dict)
+    return result
+
+
+def _size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo, seed: int,
+                headroom_frac: float, capacity_seeds: int, sample_replicas: int,
+                n_requests: int, step: StepModel | None, progress: Progress | None,
+                core: Core) -> FleetResult:
     step = step or deployment.step_model()
     total = capacity_seeds + sample_replicas
     caps: list[CapacityResult] = []

@@ -1,0 +1,195 @@
+"""A cache of sized fleets, keyed by everything that determines one.
+
+:func:`siliconomics.serving.fleet.size_fleet` looks here first, so study, design search and
+dashboard share sized fleets without knowing about the cache. The key is a SHA-256 digest of
+the canonical JSON of the inputs that determine a fleet: the traffic (users, queries, diurnal
+shape, length distributions, arrivals), the deployment (model, accelerator, tp/pp/ep,
+dtypes, stack, scheduler settings, mode), the SLO, the seed and the sizing settings
+(headroom, capacity seeds, sampled replicas, requests per simulation), a stack object when
+one is given, and the contents of any model or accelerator given as a file path (so an
+edited design file is a different fleet). The disk layer adds a digest of the package's own
+code and data, so a new version never reads an old version's fleets. Which simulator core
+ran is not in the key: both give identical results.
+
+Layers, chosen by the environment variable ``SILICONOMICS_FLEET_CACHE``:
+
+* ``memory`` (default): a per-process LRU of :data:`MEMORY_ENTRIES` fleets;
+* ``disk``: memory, then one JSON file per fleet under ``$SILICONOMICS_CACHE_DIR/fleets``
+  (default ``$XDG_CACHE_HOME/siliconomics`` or ``~/.cache/siliconomics``), so a new process
+  (a second ``study`` run, a dashboard restart) reuses fleets sized before;
+* ``off``: no caching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from siliconomics.errors import SiliconomicsError
+
+MEMORY_ENTRIES = 512
+"""Fleets kept in memory per process (a FleetResult is a few hundred bytes)."""
+ENV_MODE = "SILICONOMICS_FLEET_CACHE"
+ENV_DIR = "SILICONOMICS_CACHE_DIR"
+Mode = Literal["memory", "disk", "off"]
+MODES: tuple[Mode, ...] = ("memory", "disk", "off")
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+_CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".csv", ".jsonl")
+
+
+def cache_mode() -> Mode:
+    """The layer setting from ``SILICONOMICS_FLEET_CACHE`` (one-line error if unknown)."""
+    raw = os.environ.get(ENV_MODE, "memory").strip().lower() or "memory"
+    for mode in MODES:
+        if raw == mode:
+            return mode
+    raise SiliconomicsError(f"environment variable {ENV_MODE}={raw!r} is not a cache mode; "
+                            f"use one of {', '.join(MODES)}")
+
+
+def cache_dir() -> Path:
+    """Directory of the disk layer [path]: ``$SILICONOMICS_CACHE_DIR/fleets``, else the
+    user cache directory (XDG)."""
+    base = os.environ.get(ENV_DIR)
+    if base:
+        return Path(base).expanduser() / "fleets"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    root = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return root / "siliconomics" / "fleets"
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able form of ``value`` that is equal exactly when the inputs are."""
+    if isinstance(value, BaseModel):
+        return {"__type__": type(value).__name__, **value.model_dump(mode="json")}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **_canonical(asdict(value))}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value
+    raise TypeError(f"fleet cache key: cannot canonicalise a {type(value).__name__}")
+
+
+def _file_digest(ref: str) -> str | None:
+    """SHA-256 of a model or accelerator given as a file path; None for a catalog id."""
+    if "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml", ".json")):
+        return None
+    path = Path(ref).expanduser()
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"  # size_fleet reports the problem itself
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 over the package's source and data files (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(_PACKAGE_DIR.rglob("*")):
+        if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def fleet_key(**inputs: Any) -> str:
+    """The cache key [hex digest] of a fleet's inputs (keyword name -> value); a
+    ``deployment`` also contributes the contents of its model and hardware files."""
+    doc = {name: _canonical(value) for name, value in inputs.items()}
+    deployment = inputs.get("deployment")
+    if deployment is not None:
+        doc["files"] = [_file_digest(deployment.model), _file_digest(deployment.hardware)]
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class FleetCache:
+    """Memory LRU of result objects plus an optional directory of JSON files (module doc).
+
+    ``encode`` turns a result into a JSON-able dict and ``decode`` back (the caller's
+    :meth:`FleetResult.to_dict` / :meth:`FleetResult.from_dict`; results are frozen, so the
+    memory layer hands out the same object).
+    """
+
+    def __init__(self, entries: int = MEMORY_ENTRIES) -> None:
+        self._memory: OrderedDict[str, Any] = OrderedDict()
+        self._entries = entries
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, mode: Mode, decode: Callable[[dict[str, Any]], Any]) -> Any | None:
+        """The stored result for ``key``, or None."""
+        if mode == "off":
+            return None
+        found = self._memory.get(key)
+        if found is None and mode == "disk":
+            data = self._read(key)
+            if data is not None:
+                found = decode(data)
+                self._remember(key, found)
+        if found is None:
+            self.misses += 1
+            return None
+        self._memory.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: str, value: Any, mode: Mode,
+            encode: Callable[[Any], dict[str, Any]]) -> None:
+        """Store ``value`` under ``key`` (and on disk as ``encode(value)`` in disk mode)."""
+        if mode == "off":
+            return
+        self._remember(key, value)
+        if mode == "disk":
+            self._write(key, encode(value))
+
+    def clear(self) -> None:
+        """Forget the in-memory results (the disk layer is left alone)."""
+        self._memory.clear()
+        self.hits = self.misses = 0
+
+    def _remember(self, key: str, value: Any) -> None:
+        self._memory[key] = value
+        self._memory.move_to_end(key)
+        while len(self._memory) > self._entries:
+            self._memory.popitem(last=False)
+
+    @staticmethod
+    def _path(key: str) -> Path:
+        return cache_dir() / f"{code_digest()[:16]}-{key}.json"
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # absent or half-written by a crashed run: size again
+        return data if isinstance(data, dict) else None
+
+    def _write(self, key: str, value: dict[str, Any]) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(value, allow_nan=True), encoding="utf-8")
+            tmp.replace(path)  # atomic: parallel workers never see a partial file
+        except OSError as exc:
+            raise SiliconomicsError(f"fleet cache: cannot write {path} ({exc.strerror}); "
+                                    f"set {ENV_DIR} to a writable directory or "
+                                    f"{ENV_MODE}=memory") from None
+
+
+FLEETS = FleetCache()
+"""The process-wide fleet cache used by :func:`~siliconomics.serving.fleet.size_fleet`."""

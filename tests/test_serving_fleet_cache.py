@@ -1,0 +1,110 @@
+"""The fleet cache: a hit returns the same fleet without simulating, any input that
+determines a fleet changes the key, and the disk layer round-trips a fleet exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from siliconomics import catalog
+from siliconomics.errors import SiliconomicsError
+from siliconomics.serving import fleet as fleet_module
+from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.fleet import size_fleet
+from siliconomics.serving.fleet_cache import FLEETS, FleetCache, cache_mode, fleet_key
+from siliconomics.serving.sim import SchedulerConfig
+from siliconomics.serving.traffic import LengthDist, Traffic
+
+pytestmark = pytest.mark.usefixtures("compiled_core")
+
+DEP = Deployment(model="llama3-70b", hardware="h100-sxm", tp=8)
+TRAFFIC = Traffic(daily_users=2e6, queries_per_user_per_day=10)
+SMALL = {"capacity_seeds": 2, "sample_replicas": 1, "n_requests": 600}
+
+
+def key(**changes: object) -> str:
+    inputs: dict[str, object] = {"traffic": TRAFFIC, "deployment": DEP, "slo": Slo(),
+                                 "seed": 0, "headroom_frac": 0.1, **SMALL}
+    inputs.update(changes)
+    return fleet_key(**inputs)
+
+
+def test_a_second_sizing_is_a_hit_and_equals_an_uncached_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    FLEETS.clear()
+    first = size_fleet(TRAFFIC, DEP, seed=5, **SMALL)  # type: ignore[arg-type]
+    assert (FLEETS.hits, FLEETS.misses) == (0, 1)
+
+    def no_simulation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cache hit must not simulate")
+
+    with monkeypatch.context() as m:
+        m.setattr(fleet_module, "_size_fleet", no_simulation)
+        again = size_fleet(TRAFFIC, DEP, seed=5, **SMALL)  # type: ignore[arg-type]
+    assert again is first and FLEETS.hits == 1
+    assert size_fleet(TRAFFIC, DEP, seed=5, cache=False, **SMALL) == first  # type: ignore[arg-type]
+
+
+def test_every_input_that_determines_a_fleet_changes_the_key() -> None:
+    base = key()
+    changed = [
+        key(traffic=TRAFFIC.model_copy(update={"daily_users": 2.1e6})),
+        key(traffic=TRAFFIC.model_copy(update={"peak_to_mean": 1.4})),
+        key(traffic=TRAFFIC.model_copy(update={
+            "output_tokens": LengthDist(kind="lognormal", median=130, sigma=0.98)})),
+        key(deployment=DEP.model_copy(update={"tp": 4})),
+        key(deployment=DEP.model_copy(update={"kv_dtype": "bf16"})),
+        key(deployment=DEP.model_copy(update={"hardware": "h200"})),
+        key(deployment=DEP.model_copy(update={"stack": "other"})),
+        key(deployment=DEP.model_copy(update={"scheduler": SchedulerConfig(max_batch=128)})),
+        key(slo=Slo(ttft_s=1.0)),
+        key(seed=1),
+        key(headroom_frac=0.2),
+        key(n_requests=601),
+    ]
+    assert base == key()
+    assert len({base, *changed}) == len(changed) + 1
+
+
+def test_an_edited_hardware_file_is_a_different_fleet(tmp_path: Path) -> None:
+    path = tmp_path / "chip.yaml"
+    text = (catalog.DATA_DIR / "hardware" / "h100-sxm.yaml").read_text()
+    path.write_text(text)
+    dep = DEP.model_copy(update={"hardware": str(path)})
+    before = key(deployment=dep)
+    path.write_text(text + "\n# edited\n")
+    assert key(deployment=dep) != before
+
+
+def test_disk_layer_round_trips_a_fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "disk")
+    monkeypatch.setenv("SILICONOMICS_CACHE_DIR", str(tmp_path))
+    FLEETS.clear()
+    sized = size_fleet(TRAFFIC, DEP, seed=9, **SMALL)  # type: ignore[arg-type]
+    files = list((tmp_path / "fleets").glob("*.json"))
+    assert len(files) == 1
+    FLEETS.clear()  # a new process: only the disk layer remains
+    monkeypatch.setattr(fleet_module, "_size_fleet", None)  # a hit must not simulate
+    again = size_fleet(TRAFFIC, DEP, seed=9, **SMALL)  # type: ignore[arg-type]
+    assert again == sized and again is not sized and FLEETS.hits == 1
+
+
+def test_off_mode_never_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "off")
+    cache = FleetCache()
+    cache.put("k", 1, cache_mode(), lambda v: {})
+    assert cache.get("k", cache_mode(), lambda d: d) is None
+
+
+def test_unknown_cache_mode_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "dsik")
+    with pytest.raises(SiliconomicsError, match=r"SILICONOMICS_FLEET_CACHE='dsik'.*memory, disk, off"):
+        size_fleet(TRAFFIC, DEP, **SMALL)  # type: ignore[arg-type]
+
+
+def test_memory_layer_is_bounded() -> None:
+    cache = FleetCache(entries=3)
+    for i in range(5):
+        cache.put(str(i), i, "memory", lambda v: {})
+    assert [cache.get(str(i), "memory", lambda d: d) for i in range(5)] == [None, None, 2, 3, 4]
