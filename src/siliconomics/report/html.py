@@ -1,204 +1,185 @@
-"""Write the study report: one self-contained HTML file (plots as base64 PNG) and CSV tables."""
+"""Write the study report: a briefing in one self-contained HTML file, plus CSV tables.
+
+The HTML opens with an executive summary (the decision, why, what would change it), then
+the evidence: cost per query and per day, the NPV distributions, the tornado, the fleet,
+where the chips come from, and the inputs with their sources. Labels are words with units
+(:mod:`siliconomics.report.fmt`), charts are the dashboard's Plotly figures
+(:mod:`siliconomics.report.figures`) with plotly.js inline (no network). The CSVs keep the
+machine names and full precision for analysts.
+"""
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
-import pandas as pd
+from plotly.offline import get_plotlyjs
 
 from siliconomics.economics.study import StudyResult
 from siliconomics.errors import SiliconomicsError
-from siliconomics.report import plots
+from siliconomics.report import figures, fmt, summary
+from siliconomics.report.briefing import Briefing, briefing
+from siliconomics.report.csv_tables import tables
+from siliconomics.report.markup import chart, table
+from siliconomics.report.sections import scenario_sections
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1180px;margin:1.5em auto;
+padding:0 1.2em;color:#1d232a;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:0.2em}h2{margin-top:1.8em;border-bottom:2px solid #dde3ea;
+padding-bottom:0.2em}.lede{color:#4a5560;margin-top:0}
+.summary{background:#f3f7fb;border-left:6px solid #1f5fa8;padding:0.8em 1.3em;margin:1.2em 0}
+.summary h2{margin-top:0.3em;border:none}.decision{font-size:1.35em}
+.summary ul{margin:0.3em 0 0.6em 0}.warn{color:#8a5300}
+.tablewrap{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;font-size:13.5px;margin:0.6em 0;width:100%}
+td,th{border-bottom:1px solid #dde3ea;padding:5px 8px;text-align:right;vertical-align:top}
+th{background:#eef2f6;font-weight:600}td.label,th.label{text-align:left}
+th.text{text-align:left}td.text{text-align:left;font-size:12.5px;color:#4a5560;overflow-wrap:anywhere}
+td.aside,th.aside{color:#6b7580;font-style:italic;border-left:2px dashed #c5ced8}
+tr.best td{background:#eef8f1;font-weight:600}.note{color:#4a5560;font-size:0.93em}
+.chart{margin:0.6em 0 1em 0}
+"""
 
 
-def tables(r: StudyResult) -> dict[str, pd.DataFrame]:
-    """The report's tables by name (also written as CSV)."""
-    j = r.to_json()
+def options_table(b: Briefing) -> str:
+    headers = ["Option", "Chips", "Utilisation", "Cost per query", "Cost per day",
+               "Per M output tokens", "Expected NPV", "NPV 5th to 95th pct", "P(best)"]
+    rows = [[o.label, fmt.count(o.chips), fmt.pct(o.utilisation_frac),
+             fmt.cents(o.cost_per_query_usd), fmt.usd(o.cost_per_day_usd),
+             fmt.usd(o.usd_per_m_output_tokens), fmt.usd(o.npv_mean_usd),
+             f"{fmt.usd(o.npv_percentile_usd(5))} to {fmt.usd(o.npv_percentile_usd(95))}",
+             fmt.pct(o.prob_best)] for o in b.options]
+    best = next(i for i, o in enumerate(b.options) if o.id == b.recommended)
+    return table(headers, rows, highlight=best)
+
+
+def breakdown_table(b: Briefing) -> str:
+    cats = [c for c in figures.CATEGORIES if any(c in o.breakdown_usd_per_day for o in b.options)]
+    headers = ["Option ($/day)", *(figures.CATEGORIES[c] for c in cats), "Total",
+               "of which idle capacity"]
+    rows = [[o.label, *(fmt.usd(o.breakdown_usd_per_day.get(c, 0.0), zero="–") for c in cats),
+             fmt.usd(o.cost_per_day_usd), fmt.usd(o.idle_capacity_usd_per_day)]
+            for o in b.options]
+    return table(headers, rows, aside_cols=(len(headers) - 1,))
+
+
+def capacity_table(b: Briefing) -> str:
+    headers = ["Option", "Sized by", "Deployment", "Chips", "Replicas", "Req/s per replica",
+               "Tokens/s per chip", "p99 first token", "p99 per token", "Parallelism tried"]
     rows = []
-    for k, v in j["options"].items():
-        rows.append({
-            "option": k, "label": v["label"], "type": v["type"], "chips": round(v["chips"]),
-            "utilisation_frac": v["utilisation_frac"],
-            "cost_per_query_usd": v["cost_per_query_usd"], "cost_per_day_usd": v["cost_per_day_usd"],
-            "usd_per_m_input_tokens": v["usd_per_m_input_tokens"],
-            "usd_per_m_output_tokens": v["usd_per_m_output_tokens"],
-            "tco_usd_per_chip_hour": v["tco_usd_per_chip_hour"],
-            "npv_mean_usd": v["npv_mean_usd"], "npv_p05_usd": v["npv_p05_usd"],
-            "npv_p95_usd": v["npv_p95_usd"], "prob_best": v["prob_best"],
-        })
-    out = {"options": pd.DataFrame(rows)}
-    out["breakdown"] = pd.DataFrame(
-        [{"option": k} | v["breakdown_usd_per_day"]
-         | {"idle_capacity": v["idle_capacity_usd_per_day"]} for k, v in j["options"].items()]
-    ).fillna(0.0)
-    out["tornado"] = pd.DataFrame(j["strategy"]["tornado"]["bars"])
-    out["inputs"] = pd.DataFrame(
-        [{"input": k, "low": v.range.low, "central": v.range.central, "high": v.range.high,
-          "source": v.source} for k, v in sorted(r.scenario.strategy.ranges.items())]
-    )
-    if r.explanation is not None:
-        out["four_cents"] = pd.DataFrame([vars(s) for s in r.explanation[2]])
-    out["capacity"] = pd.DataFrame([_capacity_row(k, v) for k, v in j["options"].items()])
-    silicon = [{"option": k} | v["silicon"] for k, v in j["options"].items() if v["silicon"]]
-    if silicon:
-        out["silicon"] = pd.DataFrame(silicon).drop(columns=["path"])
-    if j["own_model"] is not None and j["reproduction"] is not None:
-        out["own_model"] = pd.DataFrame([
-            {"sizing": "SemiAnalysis assumptions (FLOP utilisation, 50% busy)"}
-            | _repro_row(j["reproduction"]),
-            {"sizing": "siliconomics serving + performance model"} | _repro_row(j["own_model"]),
-        ])
-    return out
+    for o in b.options:
+        f = o.serving
+        if f:
+            tried = ", ".join(f"TP{t['tp']}: {fmt.count(t['chips']) if t['chips'] else 'n/a'}"
+                              for t in f["tp_tried"])
+            rows.append([o.label, "serving model", str(f["deployment"]), fmt.count(o.chips),
+                         fmt.count(f["replicas"]), f"{f['replica_capacity_per_s']:.2f}",
+                         f"{f['output_tokens_s_per_chip']:.0f}",
+                         fmt.seconds(f["sample_ttft_p99_s"]), fmt.seconds(f["sample_tpot_p99_s"]),
+                         tried])
+        else:
+            method = {"flops": "FLOP count (assumption)", "explicit": "stated capacity",
+                      "relative": "relative to bridge"}.get(o.capacity_method, o.capacity_method)
+            rows.append([o.label, method, o.hardware or "", fmt.count(o.chips),
+                         "", "", "", "", "", ""])
+    return table(headers, rows, text_cols=(2, 9))
 
 
-def _repro_row(x: dict[str, object]) -> dict[str, object]:
-    return {k: x[k] for k in ("option", "capacity_method", "gpus", "servers",
-                              "capacity_qps_per_chip", "utilisation_frac", "usd_per_day")} | {
-        "cents_per_query": float(x["usd_per_query"]) * 100}  # type: ignore[arg-type]
+def silicon_table(b: Briefing) -> str:
+    headers = ["Option", "Design", "Process", "Die area", "Unit cost", "Board", "Chip power",
+               "NRE (incl. expected respin)", "Time to volume", "Chance of a respin"]
+    rows = [[o.label, str(s["design"]), str(s["process_node"]), f"{s['die_area_mm2']:.0f} mm²",
+             fmt.usd(s["unit_cost_usd"]), fmt.usd(s["board_usd"]), f"{s['tdp_w']:.0f} W",
+             fmt.usd(s["nre_total_usd"]), f"{s['months_to_volume']:.0f} months",
+             fmt.pct(s["p_respin"])]
+            for o in b.options if (s := o.silicon)]
+    return table(headers, rows)
 
 
-def _capacity_row(option: str, v: dict[str, object]) -> dict[str, object]:
-    """Where an option's chips come from: the serving layer's fleet or an assumption."""
-    row: dict[str, object] = {"option": option, "capacity_method": v["capacity_method"],
-                              "chips": round(float(v["chips"])),  # type: ignore[arg-type]
-                              "utilisation_frac": v["utilisation_frac"]}
-    f = v.get("serving")
-    if isinstance(f, dict):
-        row |= {"deployment": f["deployment"], "replicas": f["replicas"],
-                "req_s_per_replica": f["replica_capacity_per_s"],
-                "tokens_s_per_chip": f["output_tokens_s_per_chip"],
-                "p99_ttft_s": f["sample_ttft_p99_s"], "p99_tpot_s": f["sample_tpot_p99_s"],
-                "slo_met_frac": f["sample_slo_met_frac"],
-                "tp_tried": " ".join(f"tp{t['tp']}:{t['chips'] or 'n/a'}"
-                                     for t in f["tp_tried"])}
-    return row
+def tornado_table(b: Briefing) -> str:
+    headers = ["Input", "Low", "High", "Advantage at low", "Advantage at high", "Source"]
+    rows = [[fmt.label(t.name), fmt.value(t.name, t.low), fmt.value(t.name, t.high),
+             fmt.usd(t.metric_at_low_usd), fmt.usd(t.metric_at_high_usd), t.source]
+            for t in figures.tornado_rows(b)]
+    return table(headers, rows, text_cols=(5,))
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+def inputs_table(b: Briefing) -> str:
+    headers = ["Input", "Low", "Central", "High", "Source"]
+    rows = [[fmt.label(i.name), fmt.value(i.name, i.low), fmt.value(i.name, i.central),
+             fmt.value(i.name, i.high), i.source] for i in b.inputs]
+    return table(headers, rows, text_cols=(4,))
 
 
-def _fmt_table(df: pd.DataFrame) -> str:
-    def fmt(x: object) -> str:
-        if isinstance(x, float):
-            if abs(x) >= 1000:
-                return f"{x:,.0f}"
-            return f"{x:.4g}"
-        return html.escape(str(x))
-
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:1em auto;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:0.5em 0}td,th{border:1px solid #ccc;
-padding:3px 6px;text-align:right}th{background:#eee}td:first-child{text-align:left}
-img{max-width:100%}.warn{color:#a60}.big{font-size:1.2em}"""
+def render_briefing(b: Briefing, *, csv_names: tuple[str, ...] = ()) -> str:
+    """The report as one HTML string."""
+    e = html.escape
+    rec = b.option(b.recommended)
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width'><title>siliconomics: {e(b.name)}"
+        f"</title><style>{CSS}</style><script>{get_plotlyjs()}</script></head><body>",
+        f"<h1>{e(b.name)}</h1>",
+        f"<p class='lede'>{e(b.description)} Model: {e(b.model_id)}. {e(b.model_note)} "
+        f"Demand at the start: {fmt.compact(b.queries_per_day)} queries/day; horizon "
+        f"{b.horizon_years:.0f} years; {b.draws:,} Monte Carlo draws (seed {b.seed}).</p>",
+        summary.executive_summary(b),
+        "<h2>Cost per query and per day</h2>",
+        "<p class='note'>Steady state at today's demand: the fleet each option needs for "
+        "today's traffic, priced per day. A custom chip's line includes its programme's fixed "
+        "costs spread over the horizon; its timing and risk are in the NPV below.</p>",
+        chart(figures.cost_per_query(b), "cost"), options_table(b),
+        "<h3>Daily cost breakdown</h3>", breakdown_table(b),
+        "<p class='note'><i>Of which idle capacity</i> is not an extra cost: it is the part of "
+        "the total paid for chips that sit idle (the fleet is sized for the busiest hour with "
+        f"headroom; {rec.label} is busy {fmt.pct(rec.utilisation_frac)} of the time on "
+        "average). It is already inside the columns to its left.</p>",
+        "<h2>Uncertainty: how sure is the answer</h2>",
+        chart(figures.npv_distribution(b), "npv"),
+        "<h2>What moves the answer</h2>",
+        f"<p class='note'>Each input moved from the low to the high end of its range with the "
+        f"others central; the bar shows the NPV advantage of {e(rec.label)} over "
+        f"{e(b.option(b.tornado_pair[1]).label)} (central: "
+        f"{fmt.usd(b.tornado_base_usd)}).</p>",
+        chart(figures.tornado(b), "tornado"), tornado_table(b),
+        "<h2>Fleet over time</h2>", chart(figures.fleet_over_time(b), "fleet"),
+        "<h2>Where the chips come from</h2>",
+        "<p class='note'>Sized by the serving model: the iteration-level batching simulator "
+        "on the performance model's step times, for the busiest hour at the latency target "
+        "with headroom; chips = replicas x chips per replica. Other methods are sourced "
+        "assumptions.</p>", capacity_table(b),
+    ]
+    if any(o.silicon for o in b.options):
+        parts += ["<h3>Custom chips from the silicon model</h3>", silicon_table(b),
+                  "<p class='note'>The Monte Carlo samples the respin itself and scales NRE, "
+                  "schedule and unit cost by the scenario's ranges.</p>"]
+    parts += scenario_sections(b)
+    parts += ["<h2>Inputs and sources</h2>", inputs_table(b)]
+    if csv_names:
+        links = ", ".join(f"<a href='{n}.csv'>{n}.csv</a>" for n in csv_names)
+        parts.append(f"<p class='note'>Tables for analysts (full precision): {links}.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def render(r: StudyResult) -> str:
-    """The report as one HTML string."""
-    s = r.scenario
-    j = r.to_json()
-    t = tables(r)
-    rec = j["strategy"]["recommended"]
-    be = r.break_even
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>siliconomics: "
-             f"{html.escape(s.name)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{html.escape(s.name)}</h1><p>{html.escape(s.description)}</p>",
-             f"<p>Model: <b>{html.escape(s.model_id)}</b>. {html.escape(s.model_note)} "
-             f"Demand: <b>{s.queries_per_day:,.0f}</b> queries/day at the start, horizon "
-             f"{j['horizon_years']:.0f} years.</p>"]
-    parts += [f"<p class='warn'>warning: {html.escape(w)}</p>" for w in s.warnings]
-    parts.append(
-        f"<p class='big'>Recommended: <b>{html.escape(rec)}</b>, best in "
-        f"{r.strategy.prob_best[rec]:.0%} of {r.strategy.draws:,} Monte Carlo draws "
-        f"(seed {r.strategy.seed}).</p>")
-    if be is not None:
-        if be.queries_per_day is None:
-            parts.append(f"<p>Break-even: {html.escape(be.custom_option)} never beats "
-                         f"{html.escape(be.merchant_option)} between {be.searched[0]:,.0f} and "
-                         f"{be.searched[1]:,.0f} queries/day.</p>")
-        else:
-            parts.append(
-                f"<p>Break-even demand: building (<b>{html.escape(be.custom_option)}</b>) beats "
-                f"the best GPU option above <b>{be.queries_per_day:,.0f}</b> queries/day "
-                f"({be.scale:.2g}x today's demand), central inputs, expected over chip risk.</p>")
-    parts += ["<h2>Cost per query and per day</h2>", _img(plots.cost_per_query(r), "cost"),
-              _fmt_table(t["options"]), "<h3>Daily cost breakdown [USD/day]</h3>",
-              _fmt_table(t["breakdown"]),
-              "<h3>Where the chips come from</h3><p>Capacity method <b>serving</b>: the fleet "
-              "is sized by the serving layer (iteration-level batching simulator on the "
-              "performance model's step times) for the peak hour at the SLO with headroom; "
-              "chips = replicas x chips per replica, utilisation = daily mean load / fleet "
-              "capacity. <b>flops</b> and <b>explicit</b> are sourced assumptions. The TP "
-              "degrees tried and the chips each needs are listed.</p>",
-              _fmt_table(t["capacity"])]
-    if "silicon" in t:
-        parts += ["<h3>Custom chips from the silicon model</h3><p>Unit cost (+ board), TDP, "
-                  "NRE and months to volume of each design; the Monte Carlo samples the "
-                  "respin itself and scales NRE, schedule and unit cost by the scenario's "
-                  "ranges.</p>", _fmt_table(t["silicon"])]
-    parts += [
-              "<h2>NPV distributions</h2>", _img(plots.npv_distributions(r), "npv"),
-              "<h2>Sensitivity (tornado)</h2>",
-              f"<p>Metric: {html.escape(j['strategy']['tornado']['metric'])}, base "
-              f"{r.tornado_base_usd / 1e9:,.2f} bn USD.</p>",
-              _img(plots.tornado_chart(r), "tornado"), _fmt_table(t["tornado"]),
-              "<h2>Fleet over time</h2>", _img(plots.fleet_over_time(r), "fleet")]
-    if r.reproduction is not None:
-        rp = r.reproduction
-        parts.append(
-            "<h2>SemiAnalysis reproduction</h2><p>From SemiAnalysis's stated assumptions "
-            "(Patel &amp; Ahmad, 'The Inference Cost Of Search Disruption', 2023-02-09): "
-            f"<b>{rp.gpus:,.0f}</b> A100 ({rp.servers:,.0f} HGX servers), "
-            f"<b>${rp.usd_per_day:,.0f}</b>/day, <b>{rp.usd_per_query * 100:.3f}</b> cents per "
-            "query. Published: 28,936 GPUs, 3,617 servers, $694,444/day, 0.36 cents.</p>")
-    if "own_model" in t and r.own_model is not None and r.reproduction is not None:
-        om, rp = r.own_model, r.reproduction
-        parts.append(
-            "<h3>The same traffic on siliconomics's own model</h3><p>Same users, queries, "
-            "tokens and $/GPU-hour; the GPU count from the serving layer's fleet sizing "
-            "(batching simulator on the performance model, peak hour at the SLO) instead of "
-            f"the published FLOP utilisation and 50% busy assumption: <b>{om.gpus:,.0f}</b> "
-            f"GPUs ({om.gpus / rp.gpus:.2f}x the reproduction), <b>"
-            f"{om.usd_per_query * 100:.3f}</b> cents per query.</p>")
-        parts.append(_fmt_table(t["own_model"]))
-    if r.explanation is not None:
-        target, source, steps = r.explanation
-        parts.append(
-            f"<h2>The 4-cents-per-query figure</h2><p>{html.escape(source)}. It is not a "
-            "contradiction of SemiAnalysis's 0.36 cents but a different set of assumptions. "
-            "Starting from theirs and changing one input at a time (cumulative):</p>")
-        parts.append(_fmt_table(pd.DataFrame(
-            [{"step": x.label, "cents_per_query": x.usd_per_query * 100, "source": x.source}
-             for x in steps])))
-        reach = next((x.label for x in steps if x.usd_per_query >= 0.9 * target), None)
-        parts.append(f"<p>Within 10% of {target * 100:.0f} cents after: "
-                     f"<b>{html.escape(reach or 'not reached')}</b>.</p>")
-    if r.savings_usd_per_year is not None:
-        sv = r.savings_usd_per_year
-        parts.append(f"<h2>Partner vs. in-house</h2><p>{html.escape(str(sv['option']))} vs "
-                     f"{html.escape(str(sv['versus']))}: <b>{sv['usd_per_year'] / 1e6:,.0f} M "
-                     "USD per year</b> (NPV difference as an annuity; positive = in-house "
-                     "saves).</p>")
-    parts += ["<h2>Inputs and sources</h2>", _fmt_table(t["inputs"]), "</body></html>"]
-    return "\n".join(parts)
+    return render_briefing(briefing(r))
 
 
 def write_report(r: StudyResult, out_dir: Path) -> Path:
     """Write ``report.html`` and the CSV tables into ``out_dir``; returns the HTML path."""
+    return write_briefing(briefing(r), out_dir)
+
+
+def write_briefing(b: Briefing, out_dir: Path) -> Path:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiliconomicsError(f"--out {out_dir}: cannot create folder ({exc.strerror})") from None
-    for name, df in tables(r).items():
+    csvs = tables(b)
+    for name, df in csvs.items():
         df.to_csv(out_dir / f"{name}.csv", index=False)
     path = out_dir / "report.html"
-    path.write_text(render(r), encoding="utf-8")
+    path.write_text(render_briefing(b, csv_names=tuple(csvs)), encoding="utf-8")
     return path

@@ -1,0 +1,170 @@
+"""The charts, as Plotly figures built from a :class:`~siliconomics.report.briefing.Briefing`.
+
+One function per chart; the static report embeds them (with plotly.js inline, no network)
+and the dashboard shows the same figures, so both always draw the same thing.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from siliconomics.report import fmt
+from siliconomics.report.briefing import Briefing, OptionView, TornadoView
+
+#: Daily cost categories (``UnitCost.breakdown_usd_per_day`` keys) in words, in stack order.
+CATEGORIES: dict[str, str] = {
+    "hardware": "Chips and servers (depreciation)",
+    "networking": "Networking",
+    "datacenter": "Data centre",
+    "power": "Electricity",
+    "operations": "Operations",
+    "rental": "Cloud rental",
+    "nre": "Programme fixed costs (NRE, acquisition, team)",
+}
+CATEGORY_COLOURS = {"hardware": "#1f5fa8", "networking": "#5b9bd5", "datacenter": "#8faadc",
+                    "power": "#f2a93b", "operations": "#7f7f7f", "rental": "#2e8b57",
+                    "nre": "#c0504d"}
+COLOURS = ("#1f5fa8", "#5b9bd5", "#8faadc", "#f2a93b", "#7f7f7f", "#2e8b57", "#c0504d")
+FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
+#: How many inputs the tornado shows (the rest are in the table/CSV).
+TORNADO_BARS = 10
+
+
+def wrap(text: str, width: int = 28) -> str:
+    """A long label on several lines (Plotly breaks lines at ``<br>``)."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _layout(fig: go.Figure, title: str, height: int, *, legend_below: bool = False
+            ) -> go.Figure:
+    """Common look; the legend right of the plot, or below it for many long entries."""
+    legend = ({"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0.0} if legend_below
+              else {"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02})
+    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, height=height,
+                      template="plotly_white", font=FONT,
+                      margin={"l": 10, "r": 20, "t": 50, "b": 40}, legend=legend)
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
+    return fig
+
+
+def _by_cost(b: Briefing) -> list[OptionView]:
+    return sorted(b.options, key=lambda o: o.cost_per_query_usd, reverse=True)
+
+
+def cost_per_query(b: Briefing) -> go.Figure:
+    """Horizontal stacked bars: cost per query [¢] by option and cost category, cheapest on
+    top, the total written at the end of each bar."""
+    opts = _by_cost(b)
+    names = [wrap(o.label) for o in opts]
+    qpd = b.queries_per_day
+    fig = go.Figure()
+    used = [c for c in CATEGORIES if any(c in o.breakdown_usd_per_day for o in opts)]
+    extra = sorted({c for o in opts for c in o.breakdown_usd_per_day} - set(CATEGORIES))
+    for i, cat in enumerate(used + extra):
+        cents = [o.breakdown_usd_per_day.get(cat, 0.0) / qpd * 100 for o in opts]
+        fig.add_trace(go.Bar(
+            y=names, x=cents, orientation="h", name=CATEGORIES.get(cat, cat.replace("_", " ")),
+            marker_color=CATEGORY_COLOURS.get(cat, COLOURS[i % len(COLOURS)]),
+            hovertemplate="%{y}<br>%{fullData.name}: %{x:.3f} ¢<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        y=names, x=[o.cost_per_query_usd * 100 for o in opts], mode="text",
+        text=[f"  {fmt.cents(o.cost_per_query_usd)}" for o in opts], textposition="middle right",
+        showlegend=False, hoverinfo="skip"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="cost per query [¢], today's demand, steady state",
+                     rangemode="tozero")
+    top = max(o.cost_per_query_usd for o in opts) * 100
+    fig.update_xaxes(range=[0, top * 1.18])
+    return _layout(fig, "Cost per query by option", 160 + 62 * len(opts))
+
+
+def npv_distribution(b: Briefing) -> go.Figure:
+    """One horizontal box per option over the Monte Carlo draws of the NPV of costs
+    [USD bn]: whiskers 5th-95th percentile, box 25th-75th, line at the median, diamond at
+    the mean; P(best) in the option's name. Higher (less negative) is better."""
+    opts = sorted(b.options, key=lambda o: o.npv_mean_usd)
+    fig = go.Figure()
+    for o in opts:
+        q = [o.npv_percentile_usd(p) / 1e9 for p in (5, 25, 50, 75, 95)]
+        name = f"{wrap(o.label)}<br><b>best in {fmt.pct(o.prob_best)}</b>"
+        colour = "#2e8b57" if o.id == b.recommended else "#1f5fa8"
+        fig.add_trace(go.Box(
+            y=[name], lowerfence=[q[0]], q1=[q[1]], median=[q[2]], q3=[q[3]],
+            upperfence=[q[4]], mean=[o.npv_mean_usd / 1e9], orientation="h",
+            marker_color=colour, showlegend=False, name=name, boxmean=True,
+            hoverinfo="x"))
+    fig.update_xaxes(title_text="NPV of costs over the horizon [$B] (less negative is better); "
+                     "whiskers 5th-95th percentile")
+    return _layout(fig, f"Net present value over {b.horizon_years:.0f} years "
+                   f"({b.draws:,} draws)", 110 + 70 * len(opts))
+
+
+def tornado_rows(b: Briefing, n: int = TORNADO_BARS) -> list[TornadoView]:
+    """The ``n`` inputs with the largest swing, largest first."""
+    return sorted(b.tornado, key=lambda t: t.swing_usd, reverse=True)[:n]
+
+
+def tornado(b: Briefing, n: int = TORNADO_BARS) -> go.Figure:
+    """NPV(recommended) - NPV(runner-up) [$B] as each input goes from its low to its high
+    end, the others central. Left of zero the runner-up wins."""
+    rows = list(reversed(tornado_rows(b, n)))
+    names = [wrap(f"{fmt.label(t.name, unit=False)} ({fmt.value(t.name, t.low)} to "
+                  f"{fmt.value(t.name, t.high)})", 44) for t in rows]
+    base = b.tornado_base_usd / 1e9
+    fig = go.Figure()
+    for attr, label, colour in (("metric_at_low_usd", "input at its low end", "#5b9bd5"),
+                                ("metric_at_high_usd", "input at its high end", "#f2a93b")):
+        vals = [getattr(t, attr) / 1e9 - base for t in rows]
+        fig.add_trace(go.Bar(y=names, x=vals, base=base, orientation="h", name=label,
+                             marker_color=colour,
+                             hovertemplate="%{y}<br>%{x:.2f} $B<extra></extra>"))
+    fig.add_vline(x=base, line_color="#222", line_width=1)
+    fig.add_vline(x=0, line_color="#c0504d", line_dash="dot", line_width=1)
+    a, r = (b.option(x).label for x in b.tornado_pair)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text=f"NPV advantage of {wrap(a, 40)} over {wrap(r, 40)} [$B]<br>"
+                     "left of the red dotted line the runner-up wins")
+    return _layout(fig, "Tornado: the inputs that matter most", 150 + 46 * max(len(rows), 3))
+
+
+def fleet_over_time(b: Briefing, option_ids: Sequence[str] | None = None) -> go.Figure:
+    """Chips in service per quarter (mean over draws) per option; GPUs solid, custom chips
+    dashed, logarithmic axis."""
+    years = b.quarters_years
+    fig = go.Figure()
+    chosen = [o for o in b.options if option_ids is None or o.id in option_ids]
+    for i, o in enumerate(chosen):
+        colour = COLOURS[i % len(COLOURS)]
+        fig.add_trace(go.Scatter(x=years, y=np.maximum(o.fleet_gpu_chips, 1e-9), mode="lines",
+                                 name=f"{o.label}: GPUs", line={"color": colour}))
+        if np.any(o.fleet_custom_chips > 0):
+            fig.add_trace(go.Scatter(
+                x=years, y=np.where(o.fleet_custom_chips > 0, o.fleet_custom_chips, np.nan),
+                mode="lines", name=f"{o.label}: custom chips",
+                line={"color": colour, "dash": "dash"}))
+    fig.update_xaxes(title_text="years from start")
+    fig.update_yaxes(title_text="chips in service (mean over draws)", type="log")
+    return _layout(fig, "Fleet over time", 560, legend_below=True)
+
+
+def fleet_power(b: Briefing) -> go.Figure:
+    """Fleet power [MW] per option over time: chips x chip TDP (the chip alone; servers,
+    cooling and PUE are in the cost, not in this line)."""
+    years = b.quarters_years
+    ranges = {i.name: i.central for i in b.inputs}
+    fig = go.Figure()
+    for i, o in enumerate(b.options):
+        tdp = ranges.get(f"{o.id}.tdp_w", float("nan"))
+        bridge = b.result.scenario.strategy.option(o.id).bridge
+        gpu_tdp = ranges.get(f"{bridge}.tdp_w", tdp) if bridge else tdp
+        mw = (o.fleet_gpu_chips * gpu_tdp + o.fleet_custom_chips * tdp) / 1e6
+        fig.add_trace(go.Scatter(x=years, y=mw, mode="lines", name=o.label,
+                                 line={"color": COLOURS[i % len(COLOURS)]}))
+    fig.update_xaxes(title_text="years from start")
+    fig.update_yaxes(title_text="chip power [MW] (TDP x chips)", rangemode="tozero")
+    return _layout(fig, "Fleet power", 420)
