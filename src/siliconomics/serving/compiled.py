@@ -43,8 +43,13 @@ def _blocks_between(hist: Any, block: int, n_dec: int, g0: int, g1: int) -> int:
     if steps <= 0:
         return 0
     total = (steps // block) * n_dec
-    for g in range(g0 + (steps // block) * block, g1):
-        total += hist[(-g) % block]
+    g = g0 + (steps // block) * block
+    if g == g1:
+        return total
+    phase = (-g) % block  # then one less per step, wrapping, instead of a modulo per step
+    for _ in range(g1 - g):
+        total += hist[phase]
+        phase = phase - 1 if phase > 0 else block - 1
     return total
 
 
