@@ -1,7 +1,8 @@
 """Serving: traffic, the iteration-level batching simulator, capacity at an SLO, fleets.
 
 The economics layer calls :func:`size_fleet` (-> :class:`FleetResult`) and
-:func:`max_rate_at_slo`; see docs/serving.md.
+:func:`max_rate_at_slo`; :func:`size_fleets` sizes many fleets through an executor (cached
+ones looked up); see docs/serving.md.
 """
 
 from siliconomics.serving.capacity import (
@@ -11,7 +12,7 @@ from siliconomics.serving.capacity import (
     search_deployments,
 )
 from siliconomics.serving.deployment import Deployment, Slo
-from siliconomics.serving.fleet import FleetResult, size_fleet
+from siliconomics.serving.fleet import FleetJob, FleetResult, size_fleet, size_fleets
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import SchedulerConfig, SimResult, simulate
 from siliconomics.serving.traffic import LengthDist, Requests, Traffic, load_trace
@@ -19,6 +20,7 @@ from siliconomics.serving.traffic import LengthDist, Requests, Traffic, load_tra
 __all__ = [
     "CapacityResult",
     "Deployment",
+    "FleetJob",
     "FleetResult",
     "LengthDist",
     "Requests",
@@ -33,4 +35,5 @@ __all__ = [
     "search_deployments",
     "simulate",
     "size_fleet",
+    "size_fleets",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.executor import MapExecutor, run_map
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import DEFAULT_CORE, Core, SchedulerConfig, SimResult
@@ -176,31 +177,50 @@ def candidate_deployments(base: Deployment, tps: Sequence[int] = (1, 2, 4, 8),
     return out
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What one candidate's capacity search gave (picklable; errors travel as values)."""
+
+    result: CapacityResult | None = None
+    misfit: str | None = None
+    unreachable: str | None = None
+    ttft_s: float = math.inf
+    tpot_s: float = math.inf
+
+
+def _search_task(item: tuple[Deployment, Traffic, Slo, int, int, Core]) -> _Outcome:
+    dep, traffic, slo, seed, n_requests, core = item
+    try:
+        return _Outcome(max_rate_at_slo(dep, traffic, slo, seed=seed, n_requests=n_requests,
+                                        core=core))
+    except DoesNotFitError as exc:
+        return _Outcome(misfit=str(exc))
+    except SloUnreachableError as exc:
+        return _Outcome(unreachable=str(exc), ttft_s=exc.ttft_s, tpot_s=exc.tpot_s)
+
+
 def search_deployments(candidates: Sequence[Deployment], traffic: Traffic,
                        slo: Slo | None = None, *, seed: int = 0, n_requests: int = 2000,
-                       progress: Progress | None = None) -> SearchResult:
+                       progress: Progress | None = None,
+                       executor: MapExecutor | None = None,
+                       core: Core = DEFAULT_CORE) -> SearchResult:
     """The candidate with the lowest chip-hours per million output tokens at the SLO.
 
     Candidates whose model does not fit are skipped; if none fits the last
     DoesNotFitError is raised; if none meets the SLO, :class:`SloUnreachableError` says so
-    with the best latencies any of them reached.
+    with the best latencies any of them reached. ``executor`` runs the candidates in
+    parallel (see :mod:`executor`); the result does not depend on it.
     """
     slo = slo or Slo()
-    results: list[CapacityResult] = []
-    unreachable: list[str] = []
-    misfit: DoesNotFitError | None = None
-    best_ttft = best_tpot = math.inf
-    for i, dep in enumerate(candidates):
-        try:
-            results.append(max_rate_at_slo(dep, traffic, slo, seed=seed, n_requests=n_requests))
-        except DoesNotFitError as exc:
-            misfit = exc
-        except SloUnreachableError as exc:
-            unreachable.append(str(exc))
-            best_ttft = min(best_ttft, exc.ttft_s)
-            best_tpot = min(best_tpot, exc.tpot_s)
-        if progress is not None:
-            progress(i + 1, len(candidates))
+    outcomes = run_map(executor, _search_task,
+                       [(dep, traffic, slo, seed, n_requests, core) for dep in candidates],
+                       "deployment candidates", progress)
+    results = [o.result for o in outcomes if o.result is not None]
+    unreachable = [o.unreachable for o in outcomes if o.unreachable is not None]
+    misfits = [o.misfit for o in outcomes if o.misfit is not None]
+    misfit = DoesNotFitError(misfits[-1]) if misfits else None
+    best_ttft = min((o.ttft_s for o in outcomes), default=math.inf)
+    best_tpot = min((o.tpot_s for o in outcomes), default=math.inf)
     if not results:
         if misfit is not None and not unreachable:
             raise misfit

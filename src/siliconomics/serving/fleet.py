@@ -11,7 +11,8 @@ their p99 latencies (the sampling uncertainty) -> utilisation and chip-hours ove
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from siliconomics.catalog.sourced import read_yaml, validation_message
 from siliconomics.errors import CatalogError
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.executor import MapExecutor, run_map
 from siliconomics.serving.fleet_cache import FLEETS, cache_mode, fleet_key
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
@@ -91,49 +93,124 @@ def replicas_needed(rate_per_s: float, capacity_per_s: float, headroom_frac: flo
     return max(1, math.ceil(rate_per_s * (1.0 + headroom_frac) / capacity_per_s - 1e-9))
 
 
+@dataclass(frozen=True)
+class FleetJob:
+    """Everything that determines one fleet: the fleet cache's key and a parallel work item
+    (picklable). Fields as in :func:`size_fleet`."""
+
+    traffic: Traffic
+    deployment: Deployment
+    slo: Slo = field(default_factory=Slo)
+    seed: int = 0
+    headroom_frac: float = 0.1
+    capacity_seeds: int = 3
+    sample_replicas: int = 4
+    n_requests: int = 3000
+
+    def key(self) -> str:
+        """The fleet cache key (:func:`~siliconomics.serving.fleet_cache.fleet_key`)."""
+        return fleet_key(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
 def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
                seed: int = 0, *, headroom_frac: float = 0.1, capacity_seeds: int = 3,
                sample_replicas: int = 4, n_requests: int = 3000,
                step: StepModel | None = None, progress: Progress | None = None,
-               core: Core = DEFAULT_CORE, cache: bool = True) -> FleetResult:
+               core: Core = DEFAULT_CORE, cache: bool = True,
+               executor: MapExecutor | None = None) -> FleetResult:
     """Size the fleet for ``traffic`` with ``deployment`` replicas at ``slo`` (module doc).
 
     Results are shared through the fleet cache (:mod:`fleet_cache`: keyed by traffic,
     deployment, SLO, seed and the sizing settings) unless ``cache`` is False or an explicit
-    ``step`` model is given (an object the key cannot see into).
+    ``step`` model is given (an object the key cannot see into). ``executor`` (e.g.
+    ``siliconomics.explore.executors.get_executor("local")``) runs the capacity seeds and the
+    sampled replicas in parallel; the result does not depend on it.
     """
-    slo = slo or Slo()
+    job = FleetJob(traffic, deployment, slo or Slo(), seed, headroom_frac, capacity_seeds,
+                   sample_replicas, n_requests)
     total = capacity_seeds + sample_replicas
     if not cache or step is not None:
-        return _size_fleet(traffic, deployment, slo, seed, headroom_frac, capacity_seeds,
-                           sample_replicas, n_requests, step, progress, core)
+        return _size_fleet(job, step, progress, core, executor)
     mode = cache_mode()
-    key = fleet_key(traffic=traffic, deployment=deployment, slo=slo, seed=seed,
-                    headroom_frac=headroom_frac, capacity_seeds=capacity_seeds,
-                    sample_replicas=sample_replicas, n_requests=n_requests)
+    key = job.key()
     found = FLEETS.get(key, mode, FleetResult.from_dict)
     if isinstance(found, FleetResult):
         if progress is not None:
             progress(total, total)
         return found
-    result = _size_fleet(traffic, deployment, slo, seed, headroom_frac, capacity_seeds,
-                         sample_replicas, n_requests, None, progress, core)
+    result = _size_fleet(job, None, progress, core, executor)
     FLEETS.put(key, result, mode, FleetResult.to_dict)
     return result
 
 
-def _size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo, seed: int,
-                headroom_frac: float, capacity_seeds: int, sample_replicas: int,
-                n_requests: int, step: StepModel | None, progress: Progress | None,
-                core: Core) -> FleetResult:
+def size_fleets(jobs: Sequence[FleetJob], *, executor: MapExecutor | None = None,
+                core: Core = DEFAULT_CORE, cache: bool = True,
+                progress: Progress | None = None) -> list[FleetResult]:
+    """Size many fleets (design candidates, TP choices, scenarios): cached ones are looked
+    up, the others run one per task through ``executor`` (serial when None); results in the
+    order of ``jobs`` and independent of the executor."""
+    mode = cache_mode() if cache else "off"
+    keys = [job.key() for job in jobs] if cache else [""] * len(jobs)
+    found = [FLEETS.get(key, mode, FleetResult.from_dict) for key in keys]
+    todo = [i for i, hit in enumerate(found) if not isinstance(hit, FleetResult)]
+    sized = run_map(executor, _size_fleet_task, [(jobs[i], core) for i in todo],
+                    "sizing fleets", progress) if todo else []
+    for i, result in zip(todo, sized, strict=True):
+        found[i] = result
+        FLEETS.put(keys[i], result, mode, FleetResult.to_dict)
+    return [r for r in found if isinstance(r, FleetResult)]
+
+
+def _size_fleet_task(item: tuple[FleetJob, Core]) -> FleetResult:
+    job, core = item
+    return _size_fleet(job, None, None, core, None)
+
+
+@dataclass(frozen=True)
+class _ReplicaTask:
+    """One independent simulation of a fleet sizing: a capacity bisection (``share`` None)
+    or a sampled replica at ``share`` [requests/s]. ``step`` None: the worker builds it."""
+
+    job: FleetJob
+    seed: int
+    step: StepModel | None
+    core: Core
+    share: float | None = None
+
+
+def _capacity_task(task: _ReplicaTask) -> CapacityResult:
+    j = task.job
+    return max_rate_at_slo(j.deployment, j.traffic, j.slo, seed=task.seed,
+                           n_requests=j.n_requests, step=task.step, core=task.core)
+
+
+def _sample_task(task: _ReplicaTask) -> tuple[float, float]:
+    j = task.job
+    assert task.share is not None  # set for sample tasks by construction
+    req = j.traffic.sample(task.share, j.n_requests, np.random.default_rng(task.seed))
+    res = run_replica(j.deployment, req, task.step, core=task.core)
+    return slo_latencies(res, j.slo.percentile, warmup_frac=0.1)
+
+
+def _size_fleet(job: FleetJob, step: StepModel | None, progress: Progress | None, core: Core,
+                executor: MapExecutor | None) -> FleetResult:
+    traffic, deployment, slo, seed = job.traffic, job.deployment, job.slo, job.seed
+    headroom_frac, capacity_seeds = job.headroom_frac, job.capacity_seeds
+    total = capacity_seeds + job.sample_replicas
+    task_step = step
     step = step or deployment.step_model()
-    total = capacity_seeds + sample_replicas
-    caps: list[CapacityResult] = []
-    for i in range(capacity_seeds):
-        caps.append(max_rate_at_slo(deployment, traffic, slo, seed=seed + i,
-                                    n_requests=n_requests, step=step, core=core))
-        if progress is not None:
-            progress(i + 1, total)
+    if executor is None:
+        task_step = step  # in this process: build the performance model once
+
+    def report(offset: int) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda done, _: progress(offset + done, total)
+
+    caps: list[CapacityResult] = run_map(
+        executor, _capacity_task,
+        [_ReplicaTask(job, seed + i, task_step, core) for i in range(capacity_seeds)],
+        "capacity at the SLO", report(0))
     rates = np.array([c.rate_per_s for c in caps])
     cap_mean = float(rates.mean())
     cap_std = float(rates.std(ddof=1)) if len(rates) > 1 else 0.0
@@ -143,17 +220,16 @@ def _size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo, seed: int,
     lo_cap = max(cap_mean - 2 * stderr, 1e-12)
     chips_per_replica = deployment.chips(step)
 
-    ttfts, tpots, met = [], [], 0
     share = peak / replicas
-    for j in range(sample_replicas):
-        req = traffic.sample(share, n_requests, np.random.default_rng(seed + 1000 + j))
-        res = run_replica(deployment, req, step, core=core)
-        ttft, tpot = slo_latencies(res, slo.percentile, warmup_frac=0.1)
-        ttfts.append(ttft)
-        tpots.append(tpot)
-        met += int(slo.met_by(ttft, tpot))
-        if progress is not None:
-            progress(capacity_seeds + j + 1, total)
+    latencies = run_map(
+        executor, _sample_task,
+        [_ReplicaTask(job, seed + 1000 + j, task_step, core, share)
+         for j in range(job.sample_replicas)],
+        "sampled replicas", report(capacity_seeds))
+    ttfts = [ttft for ttft, _ in latencies]
+    tpots = [tpot for _, tpot in latencies]
+    met = sum(int(slo.met_by(ttft, tpot)) for ttft, tpot in latencies)
+    sample_replicas = job.sample_replicas
 
     hourly = traffic.hourly_rates_per_s()
     autoscaled = sum(replicas_needed(float(r), cap_mean, headroom_frac) for r in hourly)
