@@ -232,9 +232,9 @@ def test_cli_bad_options_exit_2_with_one_line(cli, args: tuple[str, ...],  # typ
     ("traffic: 5\ndeployment: {model: llama3-8b, hardware: h100-sxm}\n", "field 'traffic'"),
     ("traffic: {daily_users: .inf, queries_per_user_per_day: 1}\n"
      "deployment: {model: llama3-8b, hardware: h100-sxm}\n", "traffic.daily_users"),
-    ("deployment: {model: llama3-8b, hardware: h100-sxm}\n", "field 'traffic': Field required"),
+    ("deployment: {model: llama3-8b, hardware: h100-sxm}\n", "field 'traffic': required but missing"),
     ("traffic: {daily_users: 5, queries_per_user_per_day: 1}\n"
-     "deployment: {model: llama3-8b, hardware: h100-sxm}\nextra: 1\n", "field 'extra'"),
+     "deployment: {model: llama3-8b, hardware: h100-sxm}\nextra: 1\n", "unknown key 'extra'"),
 ])
 def test_cli_bad_fleet_scenarios_exit_2(cli, tmp_path: Path, content: str,  # type: ignore[no-untyped-def]
                                         match: str) -> None:

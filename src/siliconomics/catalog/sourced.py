@@ -13,7 +13,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from siliconomics.errors import CatalogError
+from siliconomics.inputs import load_yaml, validation_error_message
 
 
 class Range(BaseModel):
@@ -111,33 +110,14 @@ class Sourced(BaseModel):
         return self.value
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, with file errors turned into one-line :class:`CatalogError`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"{path}: not valid YAML{where}") from None
-    if not isinstance(data, dict):
-        raise CatalogError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+def read_yaml(path: Path, *, what: str = "file") -> dict[str, Any]:
+    """Read a YAML mapping through the input boundary (:func:`siliconomics.inputs.load_yaml`):
+    size limit, UTF-8, ``safe_load``, file errors as one-line :class:`CatalogError`."""
+    data: dict[str, Any] = load_yaml(path, what=what)
     return data
 
 
 def validation_message(path: Path | str, exc: ValidationError) -> str:
-    """Condense a pydantic error to one line: file, field path, rule, value received."""
-    parts = []
-    for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        received = err.get("input")
-        shown = "" if isinstance(received, dict | list) or received is None else f" (got {received!r})"
-        parts.append(f"field '{loc}': {msg}{shown}")
-    more = f" (+{len(exc.errors()) - 3} more)" if len(exc.errors()) > 3 else ""
-    return f"{path}: " + "; ".join(parts) + more
+    """Condense a pydantic error to one line: file, field path, rule, value received
+    (see :func:`siliconomics.inputs.validation_error_message`)."""
+    return validation_error_message(path, exc)
