@@ -38,6 +38,11 @@ class KernelParams(BaseModel):
         description="The fitted chip's datasheet energy budget (TDP - idle) / bf16 peak [pJ]; "
         "other chips' datasheet budgets are compared with it to credit architectural gains.",
     )
+    architecture_credit_frac: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Share (as an exponent) of a chip's datasheet energy-per-FLOP advantage over "
+        "its process node that its sustained matrix rate gets: 0 node only, 1 all of it [-].",
+    )
     idle_power_frac: float = Field(
         gt=0, lt=1, description="Idle power as a fraction of TDP, for chips without a published idle [-]."
     )
@@ -113,6 +118,9 @@ class Calibration(BaseModel):
     stack: StackParams
     collective: CollectiveParams
     fit_error: dict[str, float] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, width=100)

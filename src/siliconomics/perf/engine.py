@@ -4,15 +4,21 @@ schedule of the stack (CUDA graph or eager) and the pipeline stages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from siliconomics.catalog.accelerator import Accelerator, Dtype
-from siliconomics.catalog.process_nodes import UNPUBLISHED_NODES, process_node
+from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.perf import collectives, kernels
 from siliconomics.perf.calibration import Calibration
+from siliconomics.perf.chip import (  # re-exported: the engine's public names before chip.py
+    ChipRates,
+    chip_rates,
+    idle_power_w,
+    matmul_energy_j_per_flop,
+    node_energy_rel_n7,
+)
+from siliconomics.perf.stacks import Stack
 from siliconomics.workload.operators import (
     AttentionDecode,
     AttentionPrefill,
@@ -25,73 +31,8 @@ from siliconomics.workload.step import Step
 
 F64 = NDArray[np.float64]
 
-_PRECISION_TO_DTYPE: dict[str, Dtype] = {"bf16": "bf16", "fp8": "fp8", "int8": "int8", "fp4": "fp4"}
-
-
-@dataclass(frozen=True, slots=True)
-class ChipRates:
-    """What the kernel models need of a chip, derived once from its spec and a calibration."""
-
-    matmul_flops_s: dict[str, float]
-    bandwidth_bytes_s: float
-    sram_bytes: float
-    units: int
-    link_bytes_s: float
-
-
-def idle_power_w(hw: Accelerator, calib: Calibration) -> float:
-    """Published idle power, or the calibrated idle share of TDP [W]."""
-    if hw.idle_power_w is not None:
-        return hw.idle_power_w
-    return calib.kernel.idle_power_frac * hw.tdp_w
-
-
-def node_energy_rel_n7(node: str, fallback: float) -> float:
-    """Switching energy of ``node`` relative to N7. Vendors that do not publish the node
-    (Google TPUs, AWS Trainium) are taken at ``fallback``, the calibration's reference node:
-    a contemporary-node assumption, stated in docs/performance-model.md."""
-    if node.strip().lower() in UNPUBLISHED_NODES:
-        return fallback
-    return _node_energy(node)
-
-
-@cache
-def _node_energy(node: str) -> float:
-    return process_node(node).energy_per_op_rel_n7
-
-
-def matmul_energy_j_per_flop(hw: Accelerator, precision: str, calib: Calibration) -> float:
-    """Energy per FLOP of the matrix units of this chip [J].
-
-    The fitted reference value e_ref is scaled by the smaller of two ratios: the process
-    node's published switching-energy ratio (same design on another node), and the ratio of
-    the chip's datasheet energy budget (TDP - idle) / peak to the reference chip's (credits an
-    architecture that does more per joule on the same node, as Blackwell does over Hopper).
-    8-bit formats take the fitted 8-bit/bf16 energy ratio; 4-bit half of that.
-    """
-    k = calib.kernel
-    reference = _node_energy(k.reference_node)
-    node_ratio = node_energy_rel_n7(hw.process_node, reference) / reference
-    datasheet_pj = (hw.tdp_w - idle_power_w(hw, calib)) / hw.peak("bf16") * 1e12
-    datasheet_ratio = datasheet_pj / k.reference_datasheet_pj_per_flop_bf16
-    per_flop = k.matmul_energy_pj_per_flop_bf16 * 1e-12 * min(node_ratio, datasheet_ratio)
-    native = hw.native_dtype(_PRECISION_TO_DTYPE[precision])
-    if native in ("fp8", "int8"):
-        per_flop *= k.matmul_energy_ratio_fp8
-    elif native in ("fp4", "int4"):
-        per_flop *= 0.5 * k.matmul_energy_ratio_fp8
-    return per_flop
-
-
-def chip_rates(hw: Accelerator, calib: Calibration, ranks: int = 1) -> ChipRates:
-    idle = idle_power_w(hw, calib)
-    rates = {}
-    for precision, dtype in _PRECISION_TO_DTYPE.items():
-        energy = matmul_energy_j_per_flop(hw, precision, calib)
-        rates[precision] = float(kernels.sustained_matmul_flops_s(hw.peak(dtype), hw.tdp_w, idle, energy))
-    link = collectives.link_bandwidth_bytes_s(ranks, hw.scaleup_bandwidth_bytes_s,
-                                              hw.scaleup_domain_chips, hw.scaleout_bandwidth_bytes_s)
-    return ChipRates(rates, hw.memory_bandwidth_bytes_s, hw.sram_bytes, hw.compute_units, link)
+__all__ = ["ChipRates", "TimedStep", "chip_rates", "idle_power_w", "matmul_energy_j_per_flop",
+           "node_energy_rel_n7", "operator_time_s", "time_step"]
 
 
 def operator_time_s(op: Operator, rates: ChipRates, calib: Calibration) -> F64:
@@ -110,14 +51,17 @@ def operator_time_s(op: Operator, rates: ChipRates, calib: Calibration) -> F64:
         return kernels.attention_prefill_time_s(
             op.batch, op.q_len, op.past_len, op.q_heads, op.head_dim_qk, op.head_dim_v,
             causal=op.causal, rate_flops_s=rates.matmul_flops_s["bf16"], units=rates.units,
-            matmul_frac=k.attention_matmul_frac, block_overhead=k.attention_block_overhead,
+            matmul_frac=k.attention_matmul_frac * rates.attention_frac,
+            block_overhead=k.attention_block_overhead,
             floor_s=k.attention_prefill_floor_s,
         )
     if isinstance(op, AttentionDecode):
         return kernels.attention_decode_time_s(
             op.kv_bytes, op.flops, bandwidth_bytes_s=rates.bandwidth_bytes_s,
-            rate_flops_s=rates.matmul_flops_s["bf16"], bandwidth_frac=k.attention_decode_bandwidth_frac,
-            matmul_frac=k.attention_matmul_frac, overlap_exponent=k.gemm_overlap_exponent,
+            rate_flops_s=rates.matmul_flops_s["bf16"],
+            bandwidth_frac=k.attention_decode_bandwidth_frac * rates.attention_frac,
+            matmul_frac=k.attention_matmul_frac * rates.attention_frac,
+            overlap_exponent=k.gemm_overlap_exponent,
             floor_s=k.attention_decode_floor_s,
         )
     if isinstance(op, Elementwise):
@@ -134,15 +78,12 @@ def operator_time_s(op: Operator, rates: ChipRates, calib: Calibration) -> F64:
             row_reduction_s_per_element=k.row_reduction_s_per_element, cacheable=not op.strided,
         )
     assert isinstance(op, Collective)
-    c = calib.collective
+    eff, lat = rates.link_efficiency_frac, rates.collective_latency_s
     if op.collective == "all_reduce":
-        return collectives.all_reduce_time_s(op.message_bytes, op.ranks, rates.link_bytes_s,
-                                             c.link_efficiency_frac, c.collective_latency_s)
+        return collectives.all_reduce_time_s(op.message_bytes, op.ranks, rates.link_bytes_s, eff, lat)
     if op.collective == "all_to_all":
-        return collectives.all_to_all_time_s(op.message_bytes, op.ranks, rates.link_bytes_s,
-                                             c.link_efficiency_frac, c.collective_latency_s)
-    return collectives.send_time_s(op.message_bytes, rates.link_bytes_s, c.link_efficiency_frac,
-                                   c.collective_latency_s)
+        return collectives.all_to_all_time_s(op.message_bytes, op.ranks, rates.link_bytes_s, eff, lat)
+    return collectives.send_time_s(op.message_bytes, rates.link_bytes_s, eff, lat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,9 +125,11 @@ def _eager_time(blocks: list[list[F64]], repeats: list[int], launch_s: float, ga
     return np.asarray(gpu, dtype=float)
 
 
-def time_step(step: Step, hw: Accelerator, calib: Calibration, ranks: int = 1) -> TimedStep:
-    """Time of ``step`` on one chip, including launch overheads and pipeline stages [s]."""
-    rates = chip_rates(hw, calib, ranks)
+def time_step(step: Step, hw: Accelerator, calib: Calibration, ranks: int = 1,
+              stack: Stack | None = None) -> TimedStep:
+    """Time of ``step`` on one chip, including launch overheads, pipeline stages and the
+    stack's host time per iteration [s] (``stack`` None: reference kernels, no host time)."""
+    rates = chip_rates(hw, calib, ranks, stack)
     per_block: list[list[F64]] = []
     op_times: list[tuple[Operator, int, F64]] = []
     device = np.zeros(())
@@ -207,10 +150,11 @@ def time_step(step: Step, hw: Accelerator, calib: Calibration, ranks: int = 1) -
                             s.graph_kernel_gap_s)
     total = stage * step.stages
     if step.stages > 1:
-        handoff = collectives.send_time_s(
-            step.handoff_bytes, rates.link_bytes_s,
-            calib.collective.link_efficiency_frac, calib.collective.collective_latency_s)
+        handoff = collectives.send_time_s(step.handoff_bytes, rates.link_bytes_s,
+                                          rates.link_efficiency_frac, rates.collective_latency_s)
         total = total + (step.stages - 1) * handoff
+    if step.mode != "replay":
+        total = total + rates.step_overhead_s
     device_total = np.asarray(device * step.stages, dtype=float)
     return TimedStep(np.asarray(total, dtype=float), device_total,
                      np.asarray(total - device_total, dtype=float), tuple(op_times))

@@ -81,7 +81,11 @@ def _reference_fields(hw: Accelerator) -> dict[str, float | str]:
 def starting_calibration(hw: Accelerator, fitted_on: str) -> Calibration:
     """The starting point of a fit: every free parameter at its start, the reference node
     and idle share taken from the measured chip's spec."""
+    from siliconomics.perf.calibration import default_calibration
+
     kernel: dict[str, float | str] = dict(_reference_fields(hw))
+    # Chip transfer, not observable on one chip's measurements: kept from the shipped fit.
+    kernel["architecture_credit_frac"] = default_calibration().kernel.architecture_credit_frac
     stack: dict[str, float] = {}
     for p in FREE_PARAMETERS:
         (kernel if p.group == "kernel" else stack)[p.name] = p.start

@@ -19,10 +19,10 @@ from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
 from siliconomics.perf.predict import resolve_hardware, resolve_model
+from siliconomics.perf.stacks import Stack, resolve_stack
 from siliconomics.workload.dtypes import Dtypes, normalise
 from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
-from siliconomics.workload.stacks import DEFAULT_STACK, STACKS
 from siliconomics.workload.step import DecodeShape, PrefillShape, build_step
 
 F64 = NDArray[np.float64]
@@ -36,7 +36,7 @@ class IterationModel:
     hardware: Accelerator
     parallel: Parallelism
     dtypes: Dtypes
-    stack: str
+    stack: Stack
     calibration: Calibration
     memory: MemoryPlan
 
@@ -71,7 +71,7 @@ class IterationModel:
         safe_q = np.maximum(q, 1.0)
         past = np.where(q > 0, np.maximum(pairs / safe_q - (safe_q + 1.0) / 2.0, 0.0), 0.0)
         tokens = q + seqs
-        stack = STACKS[self.stack]
+        stack = self.stack.profile_spec()
         step = build_step(
             self.model, tokens=np.maximum(tokens, 1.0),
             prefill=PrefillShape(np.where(q > 0, 1.0, 0.0), q, past),
@@ -79,7 +79,8 @@ class IterationModel:
             logits_rows=seqs + np.where(q > 0, 1.0, 0.0),
             dtypes=self.dtypes, parallel=self.parallel, stack=stack, mode=stack.decode_mode,
         )
-        total = time_step(step, self.hardware, self.calibration, self.parallel.tp).total_s
+        total = time_step(step, self.hardware, self.calibration, self.parallel.tp,
+                          self.stack).total_s
         return np.asarray(np.where(tokens > 0, total, 0.0), dtype=float)
 
 
@@ -93,16 +94,18 @@ def iteration_model(
     weight_dtype: str = "fp8",
     kv_dtype: str = "fp8",
     activation_dtype: str = "bf16",
-    stack: str = DEFAULT_STACK,
+    stack: Stack | str | None = None,
     calibration: Calibration | None = None,
 ) -> IterationModel:
-    """Fix a deployment; raises ``DoesNotFitError`` if the weights do not fit its chips."""
+    """Fix a deployment; raises ``DoesNotFitError`` if the weights do not fit its chips.
+    ``stack``: a :class:`~siliconomics.perf.stacks.Stack` or its id (None: the reference)."""
     arch = resolve_model(model)
     hw = resolve_hardware(hardware)
     parallel = Parallelism(tp, pp, ep)
     parallel.check(arch)
-    STACKS[stack]
+    software = resolve_stack(stack)
     dtypes = Dtypes(normalise(weight_dtype, "weight dtype"), normalise(activation_dtype, "activation dtype"),
                     normalise(kv_dtype, "kv dtype"))
     plan = memory_plan(arch, dtypes, parallel, hw.memory_bytes, hw.id)
-    return IterationModel(arch, hw, parallel, dtypes, stack, calibration or default_calibration(), plan)
+    return IterationModel(arch, hw, parallel, dtypes, software, calibration or default_calibration(),
+                          plan)

@@ -20,10 +20,11 @@ from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
+from siliconomics.perf.stacks import Stack, resolve_stack
 from siliconomics.workload.dtypes import Dtypes, normalise
 from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
-from siliconomics.workload.stacks import DEFAULT_STACK, STACKS, ExecMode
+from siliconomics.workload.stacks import ExecMode
 from siliconomics.workload.step import DecodeShape, PrefillShape, Step, build_step
 
 F64 = NDArray[np.float64]
@@ -76,11 +77,11 @@ def _positive(name: str, value: ArrayLike) -> F64:
 
 def build_phase_step(
     arch: ModelArch, phase: Phase, batch: F64, length: F64, dtypes: Dtypes, parallel: Parallelism,
-    stack_name: str, mode: ExecMode | None = None,
+    software: Stack, mode: ExecMode | None = None,
 ) -> Step:
     """The operator list of a whole-model prefill (``length`` = prompt) or decode step
     (``length`` = cached context including the new token) on one chip."""
-    stack = STACKS[stack_name]
+    stack = software.profile_spec()
     if phase == "prefill":
         return build_step(arch, tokens=batch * length, prefill=PrefillShape(batch, length, 0.0),
                           decode=None, logits_rows=batch, dtypes=dtypes, parallel=parallel,
@@ -104,16 +105,19 @@ def predict_step(
     weight_dtype: str = "bf16",
     activation_dtype: str = "bf16",
     kv_dtype: str | None = None,
-    stack: str = DEFAULT_STACK,
+    stack: Stack | str | None = None,
     mode: ExecMode | None = None,
     calibration: Calibration | None = None,
     check_memory: bool = True,
 ) -> StepPrediction:
     """Predict one step. Prefill needs ``prompt`` (tokens per sequence); decode needs
-    ``context`` (cached tokens per sequence, the new one included)."""
+    ``context`` (cached tokens per sequence, the new one included). ``stack``: a
+    :class:`~siliconomics.perf.stacks.Stack` or its id (None: the reference kernels,
+    ``production``)."""
     arch = resolve_model(model)
     hw = resolve_hardware(hardware)
     calib = calibration or default_calibration()
+    software = resolve_stack(stack)
     parallel = Parallelism(tp, pp, ep)
     parallel.check(arch)
     dtypes = Dtypes(
@@ -143,13 +147,14 @@ def predict_step(
             f"{plan.kv_capacity_bytes / 1e9:.1f} GB is left after weights; the largest batch "
             f"that fits at this length is {fit}"
         )
-    step = build_phase_step(arch, phase, b, length, dtypes, parallel, stack, mode)
-    return _summarise(arch, hw, phase, stack, parallel, step, calib, plan, kv_used)
+    step = build_phase_step(arch, phase, b, length, dtypes, parallel, software, mode)
+    return _summarise(arch, hw, phase, software, parallel, step, calib, plan, kv_used)
 
 
-def _summarise(arch: ModelArch, hw: Accelerator, phase: Phase, stack: str, parallel: Parallelism,
-               step: Step, calib: Calibration, plan: MemoryPlan, kv_used: F64) -> StepPrediction:
-    timed = time_step(step, hw, calib, parallel.tp)
+def _summarise(arch: ModelArch, hw: Accelerator, phase: Phase, software: Stack,
+               parallel: Parallelism, step: Step, calib: Calibration, plan: MemoryPlan,
+               kv_used: F64) -> StepPrediction:
+    timed = time_step(step, hw, calib, parallel.tp, software)
     by_kind: dict[str, F64] = defaultdict(lambda: np.zeros(()))
     by_op: dict[str, F64] = defaultdict(lambda: np.zeros(()))
     flops: F64 = np.zeros(())
@@ -162,7 +167,7 @@ def _summarise(arch: ModelArch, hw: Accelerator, phase: Phase, stack: str, paral
         moved = moved + np.asarray(op.moved_bytes, dtype=float) * repeat * step.stages
     by_kind["launch_overhead"] = timed.launch_overhead_s
     return StepPrediction(
-        model_id=arch.id, hardware_id=hw.id, phase=phase, stack=stack, chips=parallel.chips,
+        model_id=arch.id, hardware_id=hw.id, phase=phase, stack=software.id, chips=parallel.chips,
         step_s=timed.total_s, tokens=np.asarray(step.tokens, dtype=float), by_kind_s=dict(by_kind),
         by_operator_s=dict(by_op), launch_overhead_s=timed.launch_overhead_s,
         flops=np.asarray(flops * parallel.chips / step.stages, dtype=float),

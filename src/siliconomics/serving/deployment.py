@@ -15,10 +15,12 @@ from functools import lru_cache
 from typing import Literal
 
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from siliconomics.catalog.accelerator import Dtype
 from siliconomics.errors import SiliconomicsError
+from siliconomics.perf.calibration import Calibration
+from siliconomics.perf.stacks import Stack
 from siliconomics.serving.sim import SchedulerConfig
 from siliconomics.serving.stepmodel import StepModel, StepTable, tabulate
 
@@ -55,17 +57,24 @@ class Deployment(BaseModel):
     ep: int = Field(default=1, ge=1)
     weight_dtype: Dtype = "fp8"
     kv_dtype: Dtype = "fp8"
-    stack: str = "production"
+    stack: Stack | str = Field(default="production", description="Software stack (perf.stacks): "
+                               "a Stack or its id; 'production' is the reference kernels.")
+    calibration: Calibration | None = Field(default=None, exclude=True,
+                                            description="Kernel calibration (None: shipped H100).")
     scheduler: SchedulerConfig = SchedulerConfig()
     mode: Literal["aggregated", "disaggregated"] = "aggregated"
     prefill_instances: int = Field(default=1, ge=1)
     decode_instances: int = Field(default=1, ge=1)
     kv_link: Literal["scaleout", "scaleup"] = "scaleout"
 
+    @field_serializer("stack")
+    def _stack_id(self, stack: Stack | str) -> str:
+        return stack if isinstance(stack, str) else stack.id
+
     def step_model(self) -> StepModel:
         """The performance layer's model of one instance (raises DoesNotFitError)."""
         return _step_model(self.model, self.hardware, self.tp, self.pp, self.ep,
-                           self.weight_dtype, self.kv_dtype, self.stack)
+                           self.weight_dtype, self.kv_dtype, self.stack, self.calibration)
 
     @property
     def instances(self) -> int:
@@ -136,13 +145,15 @@ class _PipelineStages:
 
 @lru_cache(maxsize=64)
 def _step_model(model: str, hardware: str, tp: int, pp: int, ep: int, weight_dtype: Dtype,
-                kv_dtype: Dtype, stack: str) -> StepModel:
+                kv_dtype: Dtype, stack: Stack | str,
+                calibration: Calibration | None) -> StepModel:
     from siliconomics.perf.iteration import (  # type: ignore[import-not-found,unused-ignore]
         iteration_model,
     )
 
     inner: StepModel = iteration_model(model, hardware, tp=tp, pp=pp, ep=ep,
-                                       weight_dtype=weight_dtype, kv_dtype=kv_dtype, stack=stack)
+                                       weight_dtype=weight_dtype, kv_dtype=kv_dtype, stack=stack,
+                                       calibration=calibration)
     return _PipelineStages(inner, pp) if pp > 1 else inner
 
 
