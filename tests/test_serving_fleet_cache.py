@@ -108,3 +108,23 @@ def test_memory_layer_is_bounded() -> None:
     for i in range(5):
         cache.put(str(i), i, "memory", lambda v: {})
     assert [cache.get(str(i), "memory", lambda d: d) for i in range(5)] == [None, None, 2, 3, 4]
+
+
+def test_an_object_dumped_only_by_its_id_still_changes_the_key() -> None:
+    # A deployment may carry a stack (or calibration) object whose JSON dump is only its id;
+    # two different objects with the same id are different fleets.
+    from pydantic import BaseModel, field_serializer
+
+    class WithStack(BaseModel):
+        model: str = "llama3-70b"
+        hardware: str = "h100-sxm"
+        stack: Slo
+
+        @field_serializer("stack")
+        def _by_id(self, stack: Slo) -> str:
+            return "same-id"
+
+    a, b = WithStack(stack=Slo(ttft_s=1.0)), WithStack(stack=Slo(ttft_s=2.0))
+    assert a.model_dump() == b.model_dump()
+    assert fleet_key(deployment=a) != fleet_key(deployment=b)
+    assert fleet_key(deployment=a) == fleet_key(deployment=WithStack(stack=Slo(ttft_s=1.0)))

@@ -5,9 +5,10 @@ dashboard share sized fleets without knowing about the cache. The key is a SHA-2
 the canonical JSON of the inputs that determine a fleet: the traffic (users, queries, diurnal
 shape, length distributions, arrivals), the deployment (model, accelerator, tp/pp/ep,
 dtypes, stack, scheduler settings, mode), the SLO, the seed and the sizing settings
-(headroom, capacity seeds, sampled replicas, requests per simulation), a stack object when
-one is given, and the contents of any model or accelerator given as a file path (so an
-edited design file is a different fleet). The disk layer adds a digest of the package's own
+(headroom, capacity seeds, sampled replicas, requests per simulation), a stack or
+calibration object the deployment carries (in full, not only its id), and the contents
+of any model or accelerator given as a file path (so an edited design file is a different
+fleet). The disk layer adds a digest of the package's own
 code and data, so a new version never reads an old version's fleets. Which simulator core
 ran is not in the key: both give identical results.
 
@@ -93,6 +94,18 @@ def _file_digest(ref: str) -> str | None:
         return "unreadable"  # size_fleet reports the problem itself
 
 
+def _deployment_objects(deployment: Any) -> dict[str, Any]:
+    """Objects a deployment carries that its JSON dump abbreviates or leaves out but that
+    change the fleet: a software stack (dumped as its id) and a kernel calibration (not
+    dumped), in full."""
+    out: dict[str, Any] = {}
+    for name in ("stack", "calibration"):
+        value = getattr(deployment, name, None)
+        if isinstance(value, BaseModel):
+            out[name] = _canonical(value)
+    return out
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """SHA-256 over the package's source and data files (names and contents)."""
@@ -111,6 +124,7 @@ def fleet_key(**inputs: Any) -> str:
     deployment = inputs.get("deployment")
     if deployment is not None:
         doc["files"] = [_file_digest(deployment.model), _file_digest(deployment.hardware)]
+        doc["objects"] = _deployment_objects(deployment)
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
