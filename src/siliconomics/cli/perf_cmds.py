@@ -11,25 +11,59 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from siliconomics import catalog
+from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.cli.common import console, err_console, print_json
 from siliconomics.errors import SiliconomicsError
-from siliconomics.measure.schema import load_measurements
+from siliconomics.measure.schema import Measurements, load_measurements
 from siliconomics.perf.calibration import Calibration, default_calibration, load_calibration
-from siliconomics.perf.fit import fit_calibration
+from siliconomics.perf.chip import scaleup_warning
+from siliconomics.perf.fit import calibration_warning, check_measurements, fit_calibration
 from siliconomics.perf.power import step_power
 from siliconomics.perf.predict import Phase, StepPrediction, predict_step
+from siliconomics.perf.stacks import Stack, shipped_stacks, stack_for_chip
 from siliconomics.perf.validate import validate
-from siliconomics.workload.stacks import DEFAULT_STACK, STACKS
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 CalibrationOpt = Annotated[
     Path | None,
     typer.Option("--calibration", help="Calibration YAML (default: the shipped H100 fit)."),
 ]
+StackOpt = Annotated[
+    str,
+    typer.Option("--stack", help="Software stack: 'auto' (the chip vendor's default), a stack id "
+                 "(id@maturity for a ranged one, e.g. inhouse@0.3) or a stack YAML. Shipped: "
+                 + ", ".join(shipped_stacks()) + "."),
+]
 
 
-def _calibration(path: Path | None) -> Calibration:
-    return load_calibration(path) if path is not None else default_calibration()
+def load_cli_calibration(path: Path | None) -> Calibration:
+    """The calibration a command uses (``--calibration`` or the shipped H100 fit), with a
+    one-line warning on stderr when it looks like a failed fit."""
+    if path is None:
+        return default_calibration()
+    calib = load_calibration(path)
+    warning = calibration_warning(calib, str(path))
+    if warning is not None:
+        err_console.print(warning, markup=False, highlight=False)
+    return calib
+
+
+def cli_stack(stack: str, hw: Accelerator) -> Stack:
+    """Resolve ``--stack`` for a chip ('auto' = its vendor's default), checked for its vendor."""
+    return stack_for_chip(stack, hw.vendor, hw.id)
+
+
+def warn_scaleup(hw: Accelerator, ranks: int) -> None:
+    """Print a one-line warning when a tensor-parallel group leaves the scale-up domain."""
+    warning = scaleup_warning(hw, ranks)
+    if warning is not None:
+        err_console.print(warning, markup=False, highlight=False)
+
+
+def _measurements_for(path: Path, hw: Accelerator) -> Measurements:
+    data = load_measurements(path)
+    check_measurements(data, hw, str(path))
+    return data
 
 
 def prediction_json(pred: StepPrediction, length: int) -> dict[str, Any]:
@@ -74,9 +108,7 @@ def predict(
     ep: Annotated[int, typer.Option("--ep", help="Expert-parallel degree (1 or --tp).")] = 1,
     dtype: Annotated[str, typer.Option("--dtype", help="Weights: bf16, fp8, int8, int4, fp4.")] = "bf16",
     kv_dtype: Annotated[str | None, typer.Option("--kv-dtype", help="KV cache dtype.")] = None,
-    stack: Annotated[
-        str, typer.Option("--stack", help=f"Software stack: {', '.join(STACKS)}.")
-    ] = DEFAULT_STACK,
+    stack: StackOpt = "auto",
     calibration: CalibrationOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -84,14 +116,17 @@ def predict(
     if phase not in ("prefill", "decode"):
         raise SiliconomicsError(f"--phase must be 'prefill' or 'decode', got '{phase}'")
     typed_phase: Phase = "prefill" if phase == "prefill" else "decode"
+    chip = catalog.hardware(hardware)
+    software = cli_stack(stack, chip)
+    calib = load_cli_calibration(calibration)
+    warn_scaleup(chip, tp)
     pred = predict_step(
-        model, hardware, phase=typed_phase, batch=batch, prompt=prompt, context=context, tp=tp,
-        pp=pp, ep=ep, weight_dtype=dtype, kv_dtype=kv_dtype, stack=stack,
-        calibration=_calibration(calibration),
+        model, chip, phase=typed_phase, batch=batch, prompt=prompt, context=context, tp=tp,
+        pp=pp, ep=ep, weight_dtype=dtype, kv_dtype=kv_dtype, stack=software, calibration=calib,
     )
     length = prompt if phase == "prefill" else context
     out = prediction_json(pred, int(length or 1))
-    chip_power = step_power(pred, catalog.hardware(hardware))
+    chip_power = step_power(pred, chip)
     power = {"power_w_per_chip": chip_power.power_w_per_chip,
              "joules_per_token": chip_power.joules_per_token,
              "clock_frac": chip_power.clock_frac}
@@ -100,7 +135,8 @@ def predict(
         print_json(out)
         return
     shape = f"batch {batch} x prompt {prompt}" if phase == "prefill" else f"batch {batch} @ context {context}"
-    table = Table(title=f"{pred.model_id} {phase} on {pred.chips}x {pred.hardware_id} ({shape}, {stack})")
+    table = Table(title=f"{pred.model_id} {phase} on {pred.chips}x {pred.hardware_id} ({shape}, "
+                        f"{pred.stack})")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     table.add_row("step time", f"{out['step_s'] * 1e3:,.3f} ms")
@@ -125,8 +161,11 @@ def calibrate(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the calibration YAML.")],
 ) -> None:
     """Fit the performance model's parameters to measurements of one chip."""
-    data = load_measurements(measurements)
+    from siliconomics.inputs import check_output_path
+
+    check_output_path(output, what="-o/--output")
     chip = catalog.hardware(hardware)
+    data = _measurements_for(measurements, chip)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
         task = progress.add_task("fitting", total=None)
@@ -134,7 +173,10 @@ def calibrate(
             data, chip, source=str(measurements),
             progress=lambda n: progress.update(task, description=f"fitting (evaluation {n})"),
         )
-    calib.save(output)
+    try:
+        calib.save(output)
+    except OSError as exc:
+        raise SiliconomicsError(f"-o/--output {output}: cannot write ({exc.strerror})") from None
     table = Table(title=f"Calibration written to {output}")
     table.add_column("section")
     table.add_column("in-sample MAPE", justify="right")
@@ -150,9 +192,9 @@ def validate_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Predict every measured case and report the error per section."""
-    data = load_measurements(measurements)
     chip = catalog.hardware(hardware)
-    report = validate(data, chip, _calibration(calibration))
+    data = _measurements_for(measurements, chip)
+    report = validate(data, chip, load_cli_calibration(calibration))
     if as_json:
         print_json(report.to_json())
         return
@@ -175,7 +217,122 @@ def validate_cmd(
         raise SiliconomicsError("a prediction was not finite; please report this")
 
 
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _error(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1%}"
+
+
+def calibrate_stack(
+    table: Annotated[Path | None, typer.Argument(
+        help="MLPerf table YAML (default: the shipped v4.0/v4.1 fitting table).")] = None,
+    stack: Annotated[str, typer.Option("--stack", help="Stack id or YAML to refit.")] = "vllm-rocm",
+    fit: Annotated[str, typer.Option(
+        "--fit", help="Parameter to fit: a stack fraction (e.g. matmul_fp8_frac) or the "
+        "calibration's architecture_credit_frac.")] = "matmul_fp8_frac",
+    tie: Annotated[list[str] | None, typer.Option(
+        "--tie", help="Stack parameter set equal to the fitted one (repeatable).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write the refitted stack (or calibration) YAML here.")] = None,
+    calibration: CalibrationOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Refit one stack parameter from published MLPerf offline rows (ratios to H200)."""
+    from siliconomics.inputs import check_output_path
+    from siliconomics.mlperf.fit import CALIBRATION_PARAMETERS, fit_stack_parameter
+    from siliconomics.mlperf.table import FIT_TABLE, check_rows, load_table
+
+    if output is not None:
+        check_output_path(output, what="-o/--output")
+    path = table or FIT_TABLE
+    mlperf = load_table(path)
+    if mlperf.role != "fit":
+        raise SiliconomicsError(f"{path}: field 'role' is '{mlperf.role}': held-out rows are "
+                                "for validate-serving only, never for fitting")
+    check_rows(mlperf, path)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as progress:
+        task = progress.add_task("fitting", total=None)
+        result = fit_stack_parameter(
+            mlperf, stack, fit, calibration=load_cli_calibration(calibration), tie=tie or (),
+            progress=lambda text: progress.update(task, description=text))
+    rows_used = "; ".join(f"{r.row.round} {r.row.system} {r.row.benchmark} "
+                          f"{r.row.tokens_s:,.1f} tok/s" for r in result.rows)
+    provenance = (f"{fit} = {result.value:.4g} fitted by siliconomics calibrate-stack on {path}: "
+                  f"{rows_used}, as ratios to 8x H200 of the same round (mean input tokens "
+                  f"{result.conditions.input_tokens}, fitted on the H100/H200 rows)")
+    if output is not None:
+        if fit in CALIBRATION_PARAMETERS:
+            result.calibration.model_copy(update={"notes": provenance}).save(output)
+        else:
+            output.write_text(result.stack.model_copy(update={"fitted_on": provenance}).to_yaml(),
+                              encoding="utf-8")
+    if as_json:
+        print_json({"parameter": fit, "value": result.value,
+                    "input_tokens": result.conditions.input_tokens, "output": str(output),
+                    "rows": [{"system": r.row.system, "round": r.row.round,
+                              "published_ratio": r.published_ratio,
+                              "predicted_ratio": r.predicted_ratio} for r in result.rows]})
+        return
+    out = Table(title=f"{result.stack.id}: {fit} = {result.value:.4g}"
+                + (f" (written to {output})" if output is not None else ""))
+    for col in ("round", "chips", "model", "published / H200", "predicted / H200", "error"):
+        left = col in ("round", "chips", "model")
+        out.add_column(col, justify="left" if left else "right", no_wrap=left)
+    for r in result.rows:
+        out.add_row(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
+                    _ratio(r.published_ratio),
+                    _ratio(r.predicted_ratio), _error(r.ratio_error))
+    console.print(out)
+    console.print(f"mean input tokens (fitted, not published): {result.conditions.input_tokens}")
+
+
+def validate_serving(
+    table: Annotated[Path | None, typer.Argument(
+        help="MLPerf table YAML (default: the shipped held-out v5.0/v5.1 table).")] = None,
+    calibration: CalibrationOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Predict held-out MLPerf offline rows (fitted on v4.x only) and compare with them."""
+    from siliconomics.mlperf.table import HELDOUT_TABLE, check_rows, load_table
+    from siliconomics.mlperf.validate import load_conditions, validate_table
+
+    path = table or HELDOUT_TABLE
+    mlperf = load_table(path)
+    check_rows(mlperf, path)
+    fitted = load_conditions()
+    missing = sorted(set(mlperf.benchmarks) - set(fitted.input_tokens))
+    if missing:
+        raise SiliconomicsError(f"{path}: benchmark(s) {', '.join(missing)} have no fitted mean "
+                                f"input length; fitted: {', '.join(fitted.input_tokens)}")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as progress:
+        progress.add_task("simulating the offline rows", total=None)
+        report = validate_table(mlperf, fitted.conditions(),
+                                calibration=load_cli_calibration(calibration))
+    if as_json:
+        print_json(report.to_json())
+        return
+    out = Table(title=f"{mlperf.title}: predicted vs published (offline)")
+    for col in ("round", "chips", "model", "published tok/s", "predicted tok/s",
+                "published / H200", "predicted / H200", "ratio error"):
+        left = col in ("round", "chips", "model")
+        out.add_column(col, justify="left" if left else "right", no_wrap=left)
+    for r in report.rows:
+        out.add_row(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
+                    f"{r.row.tokens_s:,.0f}", f"{r.predicted_tokens_s:,.0f}",
+                    _ratio(r.published_ratio), _ratio(r.predicted_ratio), _error(r.ratio_error))
+    console.print(out)
+    console.print(f"ratio MAPE over {len(report.compared)} rows: {report.ratio_mape:.1%}; absolute "
+                  f"tokens/s at mean input tokens {fitted.input_tokens} (fitted on v4.x, not "
+                  "published) and the benchmark's mean output tokens")
+
+
 def register(app: typer.Typer) -> None:
     app.command("predict")(predict)
     app.command("calibrate")(calibrate)
     app.command("validate")(validate_cmd)
+    app.command("calibrate-stack")(calibrate_stack)
+    app.command("validate-serving")(validate_serving)

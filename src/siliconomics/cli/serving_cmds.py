@@ -63,6 +63,11 @@ InTok = Annotated[int | None, typer.Option("--input-tokens", help="Fixed prompt 
 OutTok = Annotated[int | None, typer.Option("--output-tokens",
                                             help="Fixed answer length.")]
 NReq = Annotated[int, typer.Option("--requests", help="Requests to simulate.")]
+StackFlag = Annotated[str, typer.Option(
+    "--stack", help="Software stack: 'auto' (the chip vendor's default, e.g. tensorrt-llm, "
+    "vllm-rocm), a stack id (inhouse@0.3 for a maturity) or a stack YAML.")]
+CalibrationFlag = Annotated[Path | None, typer.Option(
+    "--calibration", help="Kernel calibration YAML (default: the shipped H100 fit).")]
 
 
 def _at_least_one(**options: int | None) -> None:
@@ -118,6 +123,21 @@ def _deployment(model: str, hardware: str, tp: int, pp: int, dtype: str, kv_dtyp
     except ValidationError as exc:
         raise SiliconomicsError(validation_message("options", exc).replace(
             "field '", "option '--").replace("_", "-")) from None
+
+
+def _software(dep: Deployment, stack: str | None, calibration: Path | None) -> Deployment:
+    """``--stack``/``--calibration`` resolved once into objects on the deployment (i10)."""
+    from siliconomics import catalog
+    from siliconomics.cli.perf_cmds import cli_stack, load_cli_calibration, warn_scaleup
+
+    chip = catalog.hardware(dep.hardware)
+    warn_scaleup(chip, dep.tp)
+    update: dict[str, Any] = {}
+    if stack is not None:
+        update["stack"] = cli_stack(stack, chip)
+    if calibration is not None:
+        update["calibration"] = load_cli_calibration(calibration)
+    return dep.model_copy(update=update) if update else dep
 
 
 def _lengths(input_tokens: int | None, output_tokens: int | None) -> tuple[LengthDist, LengthDist]:
@@ -183,7 +203,8 @@ def serve(
     max_batch: MaxBatch = 256, token_budget: Budget = 8192, no_chunked_prefill: NoChunk = False,
     disaggregated: Disagg = False, prefill_instances: PreInst = 1, decode_instances: DecInst = 1,
     slo_ttft_s: SloTtft = 2.0, slo_tpot_s: SloTpot = 0.1, seed: Seed = 0,
-    as_json: JsonFlag = False, plot: PlotOpt = None,
+    as_json: JsonFlag = False, plot: PlotOpt = None, stack: StackFlag = "auto",
+    calibration: CalibrationFlag = None,
 ) -> None:
     """Simulate one replica serving a load: a Poisson rate, a trace, or an offline batch."""
     _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
@@ -203,6 +224,7 @@ def serve(
         req = synthetic_requests(rate, requests, inp, out, np.random.default_rng(seed))
     dep = _deployment(model, hardware, tp, pp, dtype, kv_dtype, max_batch, token_budget,
                       no_chunked_prefill, disaggregated, prefill_instances, decode_instances)
+    dep = _software(dep, stack, calibration)
     step = dep.step_model()
     with _progress("simulating", None, enabled=not as_json) as _:
         result = run_replica(dep, req, step)
@@ -285,7 +307,8 @@ def capacity(
     slo_ttft_s: SloTtft = 2.0, slo_tpot_s: SloTpot = 0.1, requests: NReq = 3000,
     search: Annotated[bool, typer.Option("--search", help="Search tp, batch, budget, "
                                          "aggregated/disaggregated for the cheapest.")] = False,
-    seed: Seed = 0, as_json: JsonFlag = False, plot: PlotOpt = None,
+    seed: Seed = 0, as_json: JsonFlag = False, plot: PlotOpt = None, stack: StackFlag = "auto",
+    calibration: CalibrationFlag = None,
 ) -> None:
     """Highest request rate one replica sustains at the p99 TTFT/TPOT SLO (or --search)."""
     _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
@@ -296,6 +319,7 @@ def capacity(
                       output_tokens=out)
     dep = _deployment(model, hardware, tp, pp, dtype, kv_dtype, max_batch, token_budget,
                       no_chunked_prefill, disaggregated, prefill_instances, decode_instances)
+    dep = _software(dep, stack, calibration)
     data: dict[str, Any]
     if search:
         cands = candidate_deployments(dep)
@@ -330,10 +354,14 @@ def fleet(
                                            "deployment, slo).")],
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     as_json: JsonFlag = False,
+    stack: Annotated[str | None, typer.Option(
+        "--stack", help="Software stack, overriding the scenario's deployment.stack: 'auto', "
+        "a stack id or a stack YAML.")] = None,
+    calibration: CalibrationFlag = None,
 ) -> None:
     """Chips and replicas a daily load needs at its peak hour within the SLO."""
     sc = load_fleet_scenario(scenario)
-    traffic, dep = sc.traffic, sc.deployment
+    traffic, dep = sc.traffic, _software(sc.deployment, stack, calibration)
     if seed is not None and seed < 0:
         raise SiliconomicsError(f"--seed must be >= 0, got {seed}")
     with _progress("sizing", None, enabled=True) as update:

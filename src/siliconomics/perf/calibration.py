@@ -113,6 +113,8 @@ class Calibration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     fitted_on: str = Field(description="Measurements and hardware the parameters were fitted to.")
+    fitted_hardware: str | None = Field(
+        default=None, description="Catalog id of the chip the measurements were taken on.")
     notes: str = ""
     kernel: KernelParams
     stack: StackParams

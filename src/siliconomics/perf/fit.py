@@ -70,6 +70,58 @@ DEFAULT_COLLECTIVE = CollectiveParams(link_efficiency_frac=0.8, collective_laten
 KERNEL_SECTIONS = ("ceilings", "gemm", "gemm_fp8", "attn_prefill", "attn_decode", "elementwise")
 
 
+FIT_SECTIONS = ("gemm", "gemm_fp8", "attn_prefill", "attn_decode", "elementwise", "e2e")
+"""Sections that observe a kernel or stack parameter beyond the two ceilings."""
+
+
+def check_measurements(data: Measurements, hw: Accelerator, source: str) -> None:
+    """Refuse measurements that cannot describe ``hw``: a CPU smoke run, a file whose
+    recorded compute units or memory are another chip's, or a file with only ceilings."""
+    meta = data.meta
+    if meta.smoke or (meta.device or "").lower() == "cpu":
+        raise SiliconomicsError(
+            f"{source}: meta.smoke/meta.device say this is a CPU smoke run (plumbing test, not "
+            f"a chip's timings); a calibration fitted on it puts parameters at their bounds and "
+            f"predicts ~15x slow: measure on the chip with 'siliconomics measure'")
+    if meta.sms is not None and meta.sms != hw.compute_units:
+        raise SiliconomicsError(
+            f"{source}: meta.sms = {meta.sms} but hardware '{hw.id}' has compute_units "
+            f"{hw.compute_units}: the file was measured on another chip; pass that chip's "
+            "--hardware")
+    if meta.total_mem is not None and abs(meta.total_mem / hw.memory_bytes - 1.0) > 0.10:
+        raise SiliconomicsError(
+            f"{source}: meta.total_mem = {meta.total_mem / 1e9:.1f} GB but hardware '{hw.id}' "
+            f"has {hw.memory_bytes / 1e9:.1f} GB: the file was measured on another chip")
+    present = [s for s in FIT_SECTIONS if getattr(data, s)]
+    if not present:
+        raise SiliconomicsError(
+            f"{source}: only the 'ceilings' section has rows; at least one of "
+            f"{', '.join(FIT_SECTIONS)} is needed (three ceilings fit or validate nothing: "
+            "the error would read 0.0 %)")
+
+
+def suspicious_parameters(calib: Calibration) -> list[str]:
+    """Fitted parameters that sit at a bound of their fit (a fit that failed: smoke data,
+    another chip's data, a section missing)."""
+    at_bound = []
+    for p in FREE_PARAMETERS:
+        value = float(getattr(getattr(calib, p.group), p.name))
+        span = p.high - p.low
+        if (p.low > 0 and abs(value - p.low) <= 1e-6 * span) or abs(value - p.high) <= 1e-6 * span:
+            at_bound.append(p.name)
+    return at_bound
+
+
+def calibration_warning(calib: Calibration, source: str) -> str | None:
+    """One line when a calibration looks like a failed fit (several parameters at bounds)."""
+    bad = suspicious_parameters(calib)
+    if len(bad) < 2:
+        return None
+    return (f"warning: calibration {source}: {len(bad)} fitted parameters sit at their fit "
+            f"bounds ({', '.join(bad[:4])}{', ...' if len(bad) > 4 else ''}); it was probably "
+            "fitted on smoke data or another chip's measurements: predictions may be far off")
+
+
 def _reference_fields(hw: Accelerator) -> dict[str, float | str]:
     """What a fit records about the measured chip: its node, idle share and datasheet
     energy budget per bf16 FLOP [pJ]."""
@@ -148,10 +200,12 @@ def fit_calibration(
     else the defaults above).
     """
     label = f"{source} on {hw.id}"
+    check_measurements(data, hw, source)
     cases = [c for c in build_cases(data) if sections is None or c.section in sections]
     if len(cases) < 3:
         raise SiliconomicsError(f"{source}: only {len(cases)} measured case(s) to fit; need at least 3")
-    calib = (start or starting_calibration(hw, label)).model_copy(update={"fitted_on": label})
+    calib = (start or starting_calibration(hw, label)).model_copy(
+        update={"fitted_on": label, "fitted_hardware": hw.id})
     micro = [c for c in cases if c.section in KERNEL_SECTIONS]
     whole = [c for c in cases if c.section == "e2e"]
     present = {c.section for c in cases}

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Literal
 
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from siliconomics.catalog.accelerator import Dtype
 from siliconomics.errors import SiliconomicsError
@@ -59,17 +59,13 @@ class Deployment(BaseModel):
     kv_dtype: Dtype = "fp8"
     stack: Stack | str = Field(default="production", description="Software stack (perf.stacks): "
                                "a Stack or its id; 'production' is the reference kernels.")
-    calibration: Calibration | None = Field(default=None, exclude=True,
+    calibration: Calibration | None = Field(default=None,
                                             description="Kernel calibration (None: shipped H100).")
     scheduler: SchedulerConfig = SchedulerConfig()
     mode: Literal["aggregated", "disaggregated"] = "aggregated"
     prefill_instances: int = Field(default=1, ge=1)
     decode_instances: int = Field(default=1, ge=1)
     kv_link: Literal["scaleout", "scaleup"] = "scaleout"
-
-    @field_serializer("stack")
-    def _stack_id(self, stack: Stack | str) -> str:
-        return stack if isinstance(stack, str) else stack.id
 
     def step_model(self) -> StepModel:
         """The performance layer's model of one instance (raises DoesNotFitError)."""
@@ -112,7 +108,8 @@ class Deployment(BaseModel):
                 f"budget {s.token_budget}")
         if self.mode == "disaggregated":
             base += f", disagg {self.prefill_instances}P:{self.decode_instances}D"
-        return base
+        stack = self.stack if isinstance(self.stack, str) else self.stack.id
+        return base if stack == "production" else f"{base}, {stack}"
 
 
 @dataclass(frozen=True)
