@@ -56,7 +56,7 @@ def _by_cost(b: Briefing) -> list[OptionView]:
     return sorted(b.options, key=lambda o: o.cost_per_query_usd, reverse=True)
 
 
-def cost_per_query(b: Briefing) -> go.Figure:
+def cost_per_query(b: Briefing, *, legend_below: bool = False) -> go.Figure:
     """Horizontal stacked bars: cost per query [¢] by option and cost category, cheapest on
     top, the total written at the end of each bar."""
     opts = _by_cost(b)
@@ -80,7 +80,8 @@ def cost_per_query(b: Briefing) -> go.Figure:
                      rangemode="tozero")
     top = max(o.cost_per_query_usd for o in opts) * 100
     fig.update_xaxes(range=[0, top * 1.18])
-    return _layout(fig, "Cost per query by option", 160 + 62 * len(opts))
+    return _layout(fig, "Cost per query by option", 160 + 62 * len(opts) + 120 * legend_below,
+                   legend_below=legend_below)
 
 
 def npv_distribution(b: Briefing) -> go.Figure:
