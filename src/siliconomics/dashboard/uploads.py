@@ -3,7 +3,7 @@ the same loaders as the CLI; nothing is executed and nothing is written outside 
 folder that is removed once the file is parsed.
 
 Dash delivers an upload as a data URL (``data:<mime>;base64,<payload>``). The payload is
-decoded, checked (size, UTF-8, YAML without language-specific tags, a mapping at the top),
+decoded, checked (size, UTF-8, then :mod:`siliconomics.inputs`: safe YAML, a mapping at the top),
 written as ``upload.yaml`` (never the user's file name) into a fresh temporary folder and
 handed to the library's loader, whose errors name the field.
 """
@@ -17,9 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
 from siliconomics.errors import SiliconomicsError
+from siliconomics.inputs import parse_yaml_text
 
 #: Largest accepted upload [bytes] (a scenario or design file is a few kB).
 MAX_UPLOAD_BYTES = 1_000_000
@@ -52,20 +51,14 @@ def decode(contents: str, filename: str) -> str:
 
 
 def check_safe_yaml(text: str, filename: str) -> None:
-    """Refuse text that is not plain YAML with a mapping at the top (``safe_load`` rejects
-    tags such as ``!!python/object``: nothing in an upload is ever constructed or run)."""
+    """Refuse text that is not plain YAML with a mapping at the top, through the project's
+    input boundary (:func:`siliconomics.inputs.parse_yaml_text`: ``yaml.safe_load``, so a tag
+    such as ``!!python/object`` is refused and nothing is constructed or run; nesting and
+    alias bombs refused)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        tag = getattr(exc, "problem", "") or "an unsupported tag"
-        raise UploadError(f"{filename}: refused: {tag} (only plain YAML is accepted)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UploadError(f"{filename}: not valid YAML{where}") from None
-    if not isinstance(data, dict):
-        raise UploadError(f"{filename}: expected a mapping at the top level, "
-                          f"got {type(data).__name__}")
+        parse_yaml_text(text, where=filename)
+    except SiliconomicsError as exc:
+        raise UploadError(str(exc)) from None
 
 
 def parse_upload(contents: str, filename: str, loader: Callable[[Path], T]) -> T:
