@@ -138,6 +138,6 @@ def test_unwritable_output_is_refused_before_measuring(
     # review pass: the path was only checked after the whole (minutes-long) run
     blocker = tmp_path / "afile"
     blocker.write_text("x")
-    for target, needle in ((tmp_path, "is a folder"), (blocker / "x.json", "cannot write")):
+    for target, needle in ((tmp_path, "is a folder"), (blocker / "x.json", "is a file, not a folder")):
         res = cli("measure", "-o", str(target), "--smoke")
         assert res.code == 2 and needle in res.err and "measuring" not in res.err

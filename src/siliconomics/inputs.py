@@ -186,38 +186,47 @@ def load_json(
 
 
 def check_output_path(
-    path: str | os.PathLike[str], *, what: str, directory: bool = False
+    path: str | os.PathLike[str], *, what: str, directory: bool = False,
+    create_parents: bool = False,
 ) -> Path:
     """Check, before any work starts, that ``path`` can be written; returns it as a Path.
 
-    For a file (``directory=False``): it is not an existing folder, its folder exists and is
-    writable, and an existing file there is writable. For a folder: it is not an existing
-    file, and it is writable, or its nearest existing parent is (it will be created).
+    For a file (``directory=False``): it is not an existing folder, its folder exists (or,
+    with ``create_parents``, its nearest existing ancestor is a folder) and is writable, and
+    an existing file there is writable. For a folder: it is not an existing file, and it is
+    writable, or its nearest existing ancestor is (the folders will be created).
     """
     p = Path(path)
     if directory:
         if p.exists() and not p.is_dir():
             raise SiliconomicsError(f"{what} {p}: is a file, expected a folder")
-        probe = p
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        if not probe.is_dir():
-            raise SiliconomicsError(f"{what} {p}: {probe} is a file, not a folder")
-        if not os.access(probe, os.W_OK | os.X_OK):
-            raise SiliconomicsError(f"{what} {p}: folder {probe} is not writable")
+        _writable_ancestor(p, what=what, target=p)
         return p
     if p.is_dir():
         raise SiliconomicsError(f"{what} {p}: is a folder; give a file name (e.g. {p / 'out'}...)")
     parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise SiliconomicsError(f"{what} {p}: folder {parent} does not exist")
-    if not parent.is_dir():
-        raise SiliconomicsError(f"{what} {p}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise SiliconomicsError(f"{what} {p}: folder {parent} is not writable")
+    if create_parents:
+        _writable_ancestor(parent, what=what, target=p)
+    else:
+        if not parent.exists():
+            raise SiliconomicsError(f"{what} {p}: folder {parent} does not exist")
+        if not parent.is_dir():
+            raise SiliconomicsError(f"{what} {p}: {parent} is a file, not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise SiliconomicsError(f"{what} {p}: folder {parent} is not writable")
     if p.exists() and not os.access(p, os.W_OK):
         raise SiliconomicsError(f"{what} {p}: existing file is not writable")
     return p
+
+
+def _writable_ancestor(folder: Path, *, what: str, target: Path) -> None:
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise SiliconomicsError(f"{what} {target}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise SiliconomicsError(f"{what} {target}: folder {probe} is not writable")
 
 
 # --- pydantic errors -> one line ---------------------------------------------------------------
@@ -283,15 +292,14 @@ def _error_text(model_cls: type[BaseModel], err: Mapping[str, Any]) -> str:
     loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden" and loc:
-        key = str(loc[-1])
         valid = _valid_keys_at(model_cls, loc[:-1])
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        listed = f" Valid keys here: {', '.join(valid)}" if valid else ""
-        return f"unknown key '{where}'{hint}{listed}"
+        message = unknown_key_message(str(loc[-1]), valid)
+        return message.replace(f"'{loc[-1]}'", f"'{where}'", 1)
     if err["type"] == "missing":
         return f"field '{where}': required but missing"
     msg = _one_line(str(err["msg"]).removeprefix("Value error, "))
+    if not loc:  # a whole-model rule: its message names the fields itself
+        return msg
     return f"field '{where}': {msg}{_shown_value(err.get('input'))}"
 
 
@@ -322,6 +330,28 @@ def _all_models(root: type[BaseModel]) -> list[type[BaseModel]]:
         out.append(cls)
         stack.extend(cls.__subclasses__())
     return out
+
+
+def unknown_key_message(key: str, valid: Sequence[str]) -> str:
+    """``unknown key 'servng'; did you mean 'serving'? Valid keys here: ...``."""
+    close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    listed = f" Valid keys here: {', '.join(valid)}" if valid else ""
+    return f"unknown key '{key}'{hint}{listed}"
+
+
+def check_keys(
+    data: Mapping[Any, Any],
+    valid: Sequence[str],
+    *,
+    where: str | os.PathLike[str],
+    error: type[SiliconomicsError] = CatalogError,
+) -> None:
+    """Refuse a key of ``data`` that is not in ``valid`` (for mappings read by hand rather
+    than through a model), naming the closest valid key."""
+    for key in data:
+        if key not in valid:
+            raise error(f"{where}: {unknown_key_message(str(key), valid)}")
 
 
 def parse_model(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from siliconomics.catalog.sourced import Range, Sourced, read_yaml, validation_message
 from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.inputs import parse_model
 
 Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"]
 DTYPES: tuple[Dtype, ...] = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4", "int4")
@@ -128,6 +129,31 @@ class AcceleratorFile(BaseModel):
     cloud_usd_per_hour: Sourced | None = None
     notes: str | None = None
 
+    @model_validator(mode="after")
+    def _bounds(self) -> AcceleratorFile:
+        """Every number within :data:`FILE_BOUNDS`, checked in file units so the message
+        shows the value as written."""
+        entries: list[tuple[str, Sourced | None, str]] = [
+            (name, getattr(self, name), name) for name in FILE_BOUNDS if name != "peak_dense_tflops"
+        ]
+        entries += [(f"peak_dense_tflops.{d}", e, "peak_dense_tflops")
+                    for d, e in self.peak_dense_tflops.items()]
+        for where, entry, rule_key in entries:
+            if entry is None:
+                continue
+            low, high, unit = FILE_BOUNDS[rule_key]
+            for part in ("value", "low", "central", "high"):
+                raw = getattr(entry, part)
+                if raw is None or isinstance(raw, str | bool):
+                    continue
+                if not low <= raw <= high:
+                    shown = "" if part == "value" else f"{part} "
+                    raise ValueError(f"field '{where}': must be between {low:g} and {high:g} "
+                                     f"{unit}, got {shown}{raw!r}")
+        if not self.peak_dense_tflops:
+            raise ValueError("field 'peak_dense_tflops': needs at least one dtype")
+        return self
+
     def to_accelerator(self) -> Accelerator:
         """Convert file units to base units (the one place this happens)."""
         sources: dict[str, str] = {}
@@ -177,19 +203,49 @@ class AcceleratorFile(BaseModel):
             memory_kind=str(self.memory_kind.value),
             sram_bytes=num("sram_bytes", self.sram_mb, MEGA) or 0.0,
             scaleup_bandwidth_bytes_s=0.5 * scaleup_bidir if scaleup_bidir else 0.0,
-            scaleup_domain_chips=whole("scaleup_domain_chips", self.scaleup_domain_chips) or 1,
+            scaleup_domain_chips=_or(whole("scaleup_domain_chips", self.scaleup_domain_chips), 1),
             scaleout_bandwidth_bytes_s=num("scaleout_bandwidth_bytes_s", self.scaleout_gb_s, GIGA)
             or 0.0,
             tdp_w=num("tdp_w", self.tdp_w) or 0.0,
             idle_power_w=num("idle_power_w", self.idle_w),
             clock_hz=num("clock_hz", self.boost_clock_mhz, MEGA),
             die_area_mm2=num("die_area_mm2", self.die_area_mm2),
-            dies=whole("dies", self.dies) or 1,
+            dies=_or(whole("dies", self.dies), 1),
             transistors=transistors,
             price_usd=rng("price_usd", self.price_usd),
             cloud_usd_per_hour=rng("cloud_usd_per_hour", self.cloud_usd_per_hour),
             sources=sources,
         )
+
+
+def _or(value: int | None, default: int) -> int:
+    """``value`` unless it is absent (``None``); unlike ``value or default``, keeps a 0 so the
+    bounds refuse it instead of silently replacing it."""
+    return default if value is None else value
+
+
+FILE_BOUNDS: dict[str, tuple[float, float, str]] = {
+    # field: (lowest, highest, unit). Lower bounds are physical (a count >= 1, a size or a
+    # price > 0 -- written as the smallest meaningful step); upper bounds are ~100x beyond any
+    # chip announced by 2025, so a slipped exponent (a MHz clock written in Hz) is refused.
+    "compute_units": (1, 1e6, "units"),
+    "peak_dense_tflops": (1e-6, 1e6, "TFLOP/s"),      # B200 fp4: 9000
+    "memory_gib": (1e-6, 1e5, "GiB"),                 # MI325X: 256
+    "memory_bandwidth_tb_s": (1e-6, 1e4, "TB/s"),     # Groq LPU SRAM: 80
+    "sram_mb": (0, 1e6, "MB"),                        # Cerebras WSE-3: 44,000
+    "scaleup_bidirectional_gb_s": (0, 1e6, "GB/s"),   # NVLink 5: 1800
+    "scaleup_domain_chips": (1, 1e6, "chips"),        # TPU v7 pod: 9216
+    "scaleout_gb_s": (0, 1e5, "GB/s"),
+    "tdp_w": (1e-3, 1e6, "W"),                        # GB200 superchip: 2700
+    "idle_w": (0, 1e6, "W"),
+    "boost_clock_mhz": (1, 1e5, "MHz"),               # ~2-3 GHz chips
+    "die_area_mm2": (1e-3, 1e6, "mm2"),               # wafer-scale: 46,225
+    "dies": (1, 1e4, "dies"),
+    "transistors_billion": (1e-6, 1e5, "billion"),    # WSE-3: 4,000
+    "price_usd": (0.01, 1e8, "USD"),
+    "cloud_usd_per_hour": (1e-4, 1e5, "USD/h"),
+}
+"""Allowed range of each accelerator-file number, in the file's units."""
 
 
 _FILE_FIELD: dict[str, str] = {
@@ -211,9 +267,9 @@ def load_accelerator_file(path: Path) -> Accelerator:
     """Load and validate one accelerator YAML file; errors name the file and the field."""
     from siliconomics.catalog.process_nodes import UNPUBLISHED_NODES, process_node
 
-    data = read_yaml(path)
+    data = read_yaml(path, what="hardware file")
+    spec = parse_model(AcceleratorFile, data, where=path)
     try:
-        spec = AcceleratorFile.model_validate(data)
         accel = spec.to_accelerator()
     except ValidationError as exc:
         raise CatalogError(validation_message(path, exc)) from None

@@ -53,7 +53,7 @@ class ProcessNode(BaseModel):
 @cache
 def _nodes() -> dict[str, ProcessNode]:
     path = DATA_DIR / "process_nodes.yaml"
-    data = read_yaml(path)
+    data = read_yaml(path, what="process node catalog")
     raw = data.get("nodes")
     if not isinstance(raw, dict):
         raise CatalogError(f"{path}: expected a 'nodes' mapping")
@@ -61,7 +61,11 @@ def _nodes() -> dict[str, ProcessNode]:
     for name, entry in raw.items():
         if not isinstance(entry, dict):
             raise CatalogError(f"{path}: node '{name}' must be a mapping")
-        fields: dict[str, Any] = {"name": name, "aliases": tuple(entry.get("aliases", ()))}
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise CatalogError(f"{path}: node '{name}' field 'aliases': must be a list of names, "
+                               f"got {aliases!r}")
+        fields: dict[str, Any] = {"name": name, "aliases": tuple(aliases)}
         extra: dict[str, Sourced] = {}
         sources: dict[str, str] = {}
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,20 +9,27 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from siliconomics.cli.common import console, err_console
-from siliconomics.errors import SiliconomicsError
+from siliconomics.inputs import check_output_path
 
 
 def measure(
     output: Annotated[Path, typer.Option("-o", "--output", help="Measurement JSON to write.")],
     smoke: Annotated[bool, typer.Option("--smoke", help="Tiny sizes on the CPU (checks the "
-                                        "harness, not the hardware).")] = False,
+                                        "harness, not the hardware). Without it a CUDA GPU "
+                                        "is required.")] = False,
 ) -> None:
     """Measure GEMMs, attention, norms and whole-model steps; write the ground-truth JSON."""
-    from siliconomics.measure.harness import import_torch, run_measurements, write_measurements
+    from siliconomics.measure.harness import (
+        choose_device,
+        import_torch,
+        run_measurements,
+        write_measurements,
+    )
     from siliconomics.measure.schema import load_measurements
 
-    _check_writable(output)
+    check_output_path(output, what="-o", create_parents=True)
     torch = import_torch()
+    choose_device(torch, smoke)  # no GPU and no --smoke: refused now, not after hours on the CPU
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=err_console, transient=False) as bar:
@@ -40,18 +46,6 @@ def measure(
                                                   "attn_decode", "elementwise", "e2e"))
     console.print(f"wrote {output}: {rows} timed rows on {loaded.meta.device} "
                   f"({len(loaded.errors)} errors) in {loaded.meta.elapsed_s or 0:.1f} s")
-
-
-def _check_writable(output: Path) -> None:
-    """Refuse an output path that cannot be written before minutes of measuring."""
-    if output.is_dir():
-        raise SiliconomicsError(f"-o {output}: is a folder; give a file path (e.g. "
-                                f"{output / 'measurements.json'})")
-    parent = output.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise SiliconomicsError(f"-o {output}: cannot write under {parent}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,6 +19,7 @@ from siliconomics.catalog.accelerator import Dtype
 from siliconomics.catalog.sourced import validation_message
 from siliconomics.cli.common import console, err_console, print_json
 from siliconomics.errors import SiliconomicsError
+from siliconomics.inputs import check_output_path
 from siliconomics.serving.capacity import (
     CapacityResult,
     candidate_deployments,
@@ -32,6 +34,8 @@ from siliconomics.serving.sim import SchedulerConfig, SimResult
 from siliconomics.serving.traffic import (
     AZURE_CONV_INPUT,
     AZURE_CONV_OUTPUT,
+    MAX_GENERATED_REQUESTS,
+    MAX_SIMULATED_REQUESTS,
     LengthDist,
     Traffic,
     load_trace,
@@ -62,7 +66,10 @@ PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write a PNG plot h
 InTok = Annotated[int | None, typer.Option("--input-tokens", help="Fixed prompt length.")]
 OutTok = Annotated[int | None, typer.Option("--output-tokens",
                                             help="Fixed answer length.")]
-NReq = Annotated[int, typer.Option("--requests", help="Requests to simulate.")]
+NReq = Annotated[int, typer.Option(
+    "--requests", help=f"Requests to simulate (at most {MAX_SIMULATED_REQUESTS:,}).")]
+GenReq = Annotated[int, typer.Option(
+    "--requests", help=f"Requests to write (at most {MAX_GENERATED_REQUESTS:,}).")]
 StackFlag = Annotated[str, typer.Option(
     "--stack", help="Software stack: 'auto' (the chip vendor's default, e.g. tensorrt-llm, "
     "vllm-rocm), a stack id (inhouse@0.3 for a maturity) or a stack YAML.")]
@@ -78,6 +85,16 @@ def _at_least_one(**options: int | None) -> None:
             raise SiliconomicsError(f"{flag} must be a whole number >= 1, got {value}")
 
 
+def _at_most(flag: str, value: int, limit: int, why: str) -> None:
+    if value > limit:
+        raise SiliconomicsError(f"{flag} {value:,} exceeds the limit of {limit:,} ({why})")
+
+
+def _seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise SiliconomicsError(f"--seed must be a whole number >= 0, got {seed}")
+
+
 def _slo(ttft_s: float, tpot_s: float) -> Slo:
     if not (ttft_s > 0 and math.isfinite(ttft_s)):
         raise SiliconomicsError(f"--slo-ttft-s must be a finite number > 0 (seconds), got {ttft_s}")
@@ -88,8 +105,18 @@ def _slo(ttft_s: float, tpot_s: float) -> Slo:
 
 def _plot_target(plot: Path | None) -> None:
     """Refuse a plot path that cannot be written, before any simulation runs."""
-    if plot is not None and not plot.parent.is_dir():
-        raise SiliconomicsError(f"--plot {plot}: folder {plot.parent} does not exist")
+    if plot is not None:
+        check_output_path(plot, what="--plot")
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False,
+                      soft_wrap=True)
+
+
+def _sec(value: float) -> str:
+    """A latency [s] for a table; n/a when undefined (never 'nan')."""
+    return f"{value:.3f}" if math.isfinite(value) else "n/a"
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -208,13 +235,16 @@ def serve(
 ) -> None:
     """Simulate one replica serving a load: a Poisson rate, a trace, or an offline batch."""
     _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
+    _at_most("--requests", requests, MAX_SIMULATED_REQUESTS, "about a minute of simulation; "
+             "size a day of traffic with 'fleet'")
+    _seed(seed)
     slo = _slo(slo_ttft_s, slo_tpot_s)
     _plot_target(plot)
     modes = sum([rate is not None, trace is not None, offline])
     if modes != 1:
         raise SiliconomicsError(f"give exactly one of --rate, --trace, --offline (got {modes})")
     if trace is not None:
-        req = load_trace(trace, limit=requests)
+        req = load_trace(trace, limit=requests, on_warning=_warn)
     elif offline:
         req = offline_requests(requests, input_tokens or 1000, output_tokens or 1000)
     else:
@@ -231,6 +261,10 @@ def serve(
     metrics = summarize(result, warmup_frac=0.0 if offline else 0.1)
     chips = dep.chips(step)
     meets = slo.met_by(metrics.ttft_s.p99, metrics.tpot_s.p99)
+    tpot_undefined = not math.isfinite(metrics.tpot_s.p99)
+    if tpot_undefined:
+        _warn("TPOT is undefined: no measured answer is longer than 1 token, so the SLO is "
+              "judged on TTFT only")
     data: dict[str, Any] = {
         "deployment": dep.model_dump(mode="json"), "chips": chips,
         "mode": "offline" if offline else ("trace" if trace else "poisson"),
@@ -260,8 +294,9 @@ def serve(
     table.add_row("requests/s", f"{metrics.requests_s:,.2f}")
     for name, p in (("TTFT", metrics.ttft_s), ("TPOT", metrics.tpot_s), ("e2e", metrics.e2e_s),
                     ("queue", metrics.queue_s)):
-        table.add_row(f"{name} p50 / p99 [s]", f"{p.p50:.3f} / {p.p99:.3f}")
-    table.add_row("meets SLO", "yes" if meets else "no")
+        table.add_row(f"{name} p50 / p99 [s]", f"{_sec(p.p50)} / {_sec(p.p99)}")
+    table.add_row("meets SLO", ("yes" if meets else "no") + (
+        " (TTFT only)" if tpot_undefined else ""))
     table.add_row("preemptions", str(metrics.preemptions))
     console.print(table)
     if req.attribution:
@@ -312,6 +347,9 @@ def capacity(
 ) -> None:
     """Highest request rate one replica sustains at the p99 TTFT/TPOT SLO (or --search)."""
     _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
+    _at_most("--requests", requests, MAX_SIMULATED_REQUESTS, "each bisection step simulates "
+             "them all")
+    _seed(seed)
     slo = _slo(slo_ttft_s, slo_tpot_s)
     _plot_target(plot)
     inp, out = _lengths(input_tokens, output_tokens)
@@ -397,7 +435,7 @@ def fleet(
 def trace_generate(
     output: Annotated[Path, typer.Option("-o", "--output", help="File (.jsonl or .csv).")],
     rate: Annotated[float, typer.Option("--rate", help="Mean arrival rate [req/s].")] = 5.0,
-    requests: NReq = 1000,
+    requests: GenReq = 1000,
     arrival: Annotated[str, typer.Option("--arrival", help="poisson or gamma.")] = "poisson",
     cv: Annotated[float, typer.Option("--cv", help="Gamma gaps' coefficient of variation.")] = 1.0,
     input_median: Annotated[float, typer.Option("--input-median")] = AZURE_CONV_INPUT.median,
@@ -408,6 +446,9 @@ def trace_generate(
 ) -> None:
     """Write a synthetic trace (lognormal lengths; defaults fitted to the Azure conv trace)."""
     _at_least_one(requests=requests)
+    _at_most("--requests", requests, MAX_GENERATED_REQUESTS, "a ~0.6 GB file")
+    _seed(seed)
+    check_output_path(output, what="-o/--output")
     if arrival not in ("poisson", "gamma"):
         raise SiliconomicsError(f"--arrival must be poisson or gamma, got '{arrival}'")
     kind: Literal["poisson", "gamma"] = "poisson" if arrival == "poisson" else "gamma"

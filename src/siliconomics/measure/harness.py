@@ -79,8 +79,18 @@ class Run:
 
 
 def choose_device(torch: Any, smoke: bool) -> str:
-    """'cuda' when a GPU is present and this is not a smoke run, else 'cpu'."""
-    return "cuda" if torch.cuda.is_available() and not smoke else "cpu"
+    """'cpu' for a smoke run, else 'cuda'; a full run without a GPU is refused at once (it
+    would time the full sizes on the CPU for hours and measure nothing the models use)."""
+    if smoke:
+        return "cpu"
+    if not torch.cuda.is_available():
+        build = getattr(getattr(torch, "version", None), "cuda", None)
+        why = "this PyTorch is built without CUDA" if build is None else (
+            f"PyTorch {torch.__version__} sees no CUDA device")
+        raise SiliconomicsError(
+            f"no GPU found ({why}); 'siliconomics measure' times a GPU. To check the harness "
+            f"on the CPU, run it with --smoke")
+    return "cuda"
 
 
 def measure_meta(run: Run) -> None:

@@ -21,7 +21,6 @@ field, a non-positive or non-finite time, or an ``e2e`` row naming a model absen
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,6 +36,7 @@ from pydantic import (
 
 from siliconomics.catalog.accelerator import Dtype
 from siliconomics.errors import CatalogError
+from siliconomics.inputs import DATA_MAX_BYTES, load_json
 
 Count = Annotated[int, Field(gt=0, strict=True)]
 """A positive integer count or size (JSON integer; ``true`` or ``4.0`` are refused)."""
@@ -307,24 +307,13 @@ def parse_measurements(data: Any, source: str = "<measurements>") -> Measurement
 
 
 def load_measurements(path: Path) -> Measurements:
-    """Read and validate a measurement file (JSON).
+    """Read and validate a measurement file (JSON) through the input boundary
+    (:func:`siliconomics.inputs.load_json`: UTF-8, at most
+    :data:`~siliconomics.inputs.DATA_MAX_BYTES`, NaN refused).
 
     Raises :class:`CatalogError` with one line such as
     ``h100.json: gemm[3].M: field required`` for a missing file, a file that is not
     JSON, or a wrong-shaped one.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: measurement file not found") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{path}: is a directory, expected a measurement JSON file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CatalogError(
-            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
-        ) from None
+    data = load_json(path, what="measurement file", max_bytes=DATA_MAX_BYTES, expect="any")
     return parse_measurements(data, str(path))

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from siliconomics.catalog.sourced import read_yaml, validation_message
+from siliconomics.catalog.sourced import read_yaml
 from siliconomics.errors import CatalogError
+from siliconomics.inputs import check_keys, parse_model
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
 from siliconomics.serving.executor import MapExecutor, run_map
@@ -276,14 +277,14 @@ class FleetScenario(BaseModel):
 
 
 def load_fleet_scenario(path: Path) -> FleetScenario:
-    """Read a fleet scenario YAML (the keys at the top level or under ``serving:``); errors
-    name the file and the field."""
-    data = read_yaml(path)
+    """Read a fleet scenario YAML: the keys at the top level, or under ``serving:`` (a
+    study scenario, whose other top-level keys belong to the economics layer). Errors name
+    the file and the field; an unknown key names the closest valid one."""
+    data = read_yaml(path, what="fleet scenario")
+    if "serving" not in data:
+        check_keys(data, [*FleetScenario.model_fields, "serving"], where=path)
     section = data.get("serving", data)
     if not isinstance(section, dict):
         raise CatalogError(f"{path}: field 'serving' must be a mapping with traffic and "
                            f"deployment, got {type(section).__name__}")
-    try:
-        return FleetScenario.model_validate(section)
-    except ValidationError as exc:
-        raise CatalogError(validation_message(path, exc)) from None
+    return parse_model(FleetScenario, section, where=path)

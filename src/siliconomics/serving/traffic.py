@@ -15,8 +15,11 @@ Trace formats:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from siliconomics.errors import SiliconomicsError
+from siliconomics.inputs import DATA_MAX_BYTES, read_text
 
 AZURE_ATTRIBUTION = (
     "Azure LLM inference trace 2023 (Microsoft Azure, AzurePublicDataset; Patel et al., "
@@ -36,6 +40,15 @@ SECONDS_PER_DAY = 86_400.0
 MAX_ARRIVAL_S = 1e9
 """Latest arrival a run may have [s]: float64 then still resolves 0.2 µs, well below a
 step time; later times would make TTFTs silently round to 0."""
+
+MAX_GENERATED_REQUESTS = 10_000_000
+"""Most requests one synthetic stream may hold (``trace generate --requests``): 10 M requests
+are ~240 MB in memory and a ~0.6 GB file, written in a few minutes; more is refused at once
+rather than running for hours (a day of ChatGPT-scale traffic is sized by ``fleet``, which
+simulates a few thousand requests per replica, not by one stream)."""
+MAX_SIMULATED_REQUESTS = 1_000_000
+"""Most requests one ``serve`` run simulates: ~1 minute on one core with the compiled core
+(100,000 requests took 6 s on the project machine); more is refused at once."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -187,8 +200,9 @@ def synthetic_requests(
     cv: float = 1.0,
 ) -> Requests:
     """``n`` requests with Poisson or gamma arrivals at ``rate_per_s`` [1/s]."""
-    if n < 1:
-        raise SiliconomicsError(f"requests: n must be >= 1, got {n}")
+    if not 1 <= n <= MAX_GENERATED_REQUESTS:
+        raise SiliconomicsError(f"requests: n must be between 1 and {MAX_GENERATED_REQUESTS:,}, "
+                                f"got {n:,}")
     times = (poisson_arrivals(rate_per_s, n, rng) if arrival == "poisson"
              else gamma_arrivals(rate_per_s, n, cv, rng))
     return Requests(times - times[0], input_dist.sample(n, rng), output_dist.sample(n, rng))
@@ -196,7 +210,10 @@ def synthetic_requests(
 
 def offline_requests(n: int, input_tokens: int, output_tokens: int) -> Requests:
     """Throughput-benchmark load: ``n`` requests all queued at t = 0, fixed lengths."""
-    if n < 1 or input_tokens < 1 or output_tokens < 1:
+    if not 1 <= n <= MAX_GENERATED_REQUESTS:
+        raise SiliconomicsError(f"offline: requests must be between 1 and "
+                                f"{MAX_GENERATED_REQUESTS:,}, got {n:,}")
+    if input_tokens < 1 or output_tokens < 1:
         raise SiliconomicsError(
             f"offline: requests, input_tokens and output_tokens must be >= 1, got "
             f"{n}, {input_tokens}, {output_tokens}")
@@ -287,31 +304,47 @@ context window (Llama 4 Scout, 10 M tokens; Meta, April 2025); larger is a corru
 JSONL_FIELDS = ("arrival_time_s", "input_tokens", "output_tokens")
 
 
-def load_trace(path: str | Path, limit: int | None = None) -> Requests:
+def load_trace(path: str | Path, limit: int | None = None,
+               on_warning: Callable[[str], None] | None = None) -> Requests:
     """Read an Azure-format CSV or a JSONL trace; times start at 0, sorted by arrival.
 
-    Errors (missing file or columns, unparsable values, negative lengths) name the file,
-    the row and the column. Answer lengths of 0 (the Azure trace has a few) become 1.
+    The file goes through :func:`siliconomics.inputs.read_text` (UTF-8, at most
+    :data:`~siliconomics.inputs.DATA_MAX_BYTES`). Errors (missing file or columns,
+    unparsable values, negative lengths) name the file, the row and the column.
+
+    Answers of 0 tokens (the Azure trace has a few) are simulated as 1-token answers: they
+    have a first token (TTFT) but no time per output token (TPOT is undefined for answers
+    shorter than 2 tokens and left out of TPOT percentiles). A trace in which *every* answer
+    has 0 tokens has nothing to decode and is refused; some are reported through
+    ``on_warning`` (default: :func:`warnings.warn`).
     """
     path = Path(path)
-    if not path.is_file():
-        raise SiliconomicsError(f"trace file {path} not found")
+    text = read_text(path, what="trace", max_bytes=DATA_MAX_BYTES)
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
-            times, ins, outs = _read_jsonl(path, limit)
+            times, ins, outs = _read_jsonl(path, text, limit)
             attribution = ""
+            out_name = "output_tokens"
         else:
-            times, ins, outs = _read_azure_csv(path, limit)
+            times, ins, outs = _read_azure_csv(path, text, limit)
             attribution = AZURE_ATTRIBUTION if "azure" in path.name.lower() else ""
-    except UnicodeDecodeError as exc:
-        raise SiliconomicsError(f"trace {path}: not UTF-8 text (byte {exc.start}); a trace "
-                                f"is a CSV or JSONL text file") from None
+            out_name = "GeneratedTokens"
     except csv.Error as exc:
         raise SiliconomicsError(f"trace {path}: malformed CSV ({exc})") from None
-    except OSError as exc:
-        raise SiliconomicsError(f"trace {path}: cannot read ({exc.strerror})") from None
     if not times:
         raise SiliconomicsError(f"trace {path}: no requests")
+    zero = sum(1 for o in outs if o == 0)
+    if zero == len(outs):
+        raise SiliconomicsError(
+            f"trace {path}: column {out_name}: every request has 0 output tokens; there is "
+            f"nothing to decode (TPOT undefined) -- a trace needs answers of >= 1 token")
+    if zero:
+        message = (f"trace {path}: {zero} of {len(outs)} requests have 0 output tokens "
+                   f"(column {out_name}); simulated as 1-token answers, left out of TPOT")
+        if on_warning is None:
+            warnings.warn(message, stacklevel=2)
+        else:
+            on_warning(message)
     t = np.asarray(times, dtype=np.float64)
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
@@ -359,17 +392,18 @@ def _parse_time(path: Path, row: int, column: str, raw: str) -> float:
         head, _, frac = text.partition(".")
         stamp = datetime.fromisoformat(head.replace(" ", "T"))
         return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise SiliconomicsError(
             f"trace {path}: row {row}, column {column}: cannot parse {raw!r} as a time "
             f"(seconds or 'YYYY-MM-DD HH:MM:SS.fff')") from None
 
 
-def _read_azure_csv(path: Path, limit: int | None) -> tuple[list[float], list[int], list[int]]:
+def _read_azure_csv(path: Path, text: str, limit: int | None
+                    ) -> tuple[list[float], list[int], list[int]]:
     times: list[float] = []
     ins: list[int] = []
     outs: list[int] = []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in AZURE_COLUMNS if c not in header]
@@ -390,36 +424,43 @@ def _read_azure_csv(path: Path, limit: int | None) -> tuple[list[float], list[in
     return times, ins, outs
 
 
-def _read_jsonl(path: Path, limit: int | None) -> tuple[list[float], list[int], list[int]]:
+def _read_jsonl(path: Path, text: str, limit: int | None
+                ) -> tuple[list[float], list[int], list[int]]:
     times: list[float] = []
     ins: list[int] = []
     outs: list[int] = []
-    with path.open(encoding="utf-8") as handle:
-        for row_no, line in enumerate(handle, start=1):
-            if limit is not None and len(times) >= limit:
-                break
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SiliconomicsError(f"trace {path}: row {row_no}: not valid JSON ({exc.msg})"
-                                        ) from None
-            if not isinstance(obj, dict):
-                raise SiliconomicsError(f"trace {path}: row {row_no}: expected a JSON object")
-            missing = [f for f in JSONL_FIELDS if f not in obj]
-            if missing:
-                raise SiliconomicsError(
-                    f"trace {path}: row {row_no}: missing field(s) {', '.join(missing)}; each "
-                    f"line needs {', '.join(JSONL_FIELDS)}")
-            t = _parse_time(path, row_no, "arrival_time_s", str(obj["arrival_time_s"]))
-            if t < 0:
-                raise SiliconomicsError(
-                    f"trace {path}: row {row_no}, column arrival_time_s: negative time {t}")
-            times.append(t)
-            ins.append(_parse_int(path, row_no, "input_tokens", obj["input_tokens"]))
-            outs.append(_parse_int(path, row_no, "output_tokens", obj["output_tokens"]))
+    for row_no, line in enumerate(text.split("\n"), start=1):
+        if limit is not None and len(times) >= limit:
+            break
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            raise SiliconomicsError(f"trace {path}: row {row_no}: not valid JSON ({exc.msg})"
+                                    ) from None
+        except (ValueError, RecursionError) as exc:
+            raise SiliconomicsError(f"trace {path}: row {row_no}: not valid JSON ({exc})"
+                                    ) from None
+        if not isinstance(obj, dict):
+            raise SiliconomicsError(f"trace {path}: row {row_no}: expected a JSON object")
+        missing = [f for f in JSONL_FIELDS if f not in obj]
+        if missing:
+            raise SiliconomicsError(
+                f"trace {path}: row {row_no}: missing field(s) {', '.join(missing)}; each "
+                f"line needs {', '.join(JSONL_FIELDS)}")
+        t = _parse_time(path, row_no, "arrival_time_s", str(obj["arrival_time_s"]))
+        if t < 0:
+            raise SiliconomicsError(
+                f"trace {path}: row {row_no}, column arrival_time_s: negative time {t}")
+        times.append(t)
+        ins.append(_parse_int(path, row_no, "input_tokens", obj["input_tokens"]))
+        outs.append(_parse_int(path, row_no, "output_tokens", obj["output_tokens"]))
     return times, ins, outs
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
 
 
 def write_trace(requests: Requests, path: str | Path) -> Path:

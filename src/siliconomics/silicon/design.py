@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from siliconomics.catalog.accelerator import GIB, GIGA, MEGA, TERA, Accelerator, Dtype
 from siliconomics.catalog.process_nodes import process_node
-from siliconomics.catalog.sourced import read_yaml, validation_message
+from siliconomics.catalog.sourced import read_yaml
 from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.inputs import parse_model
 from siliconomics.silicon import defaults
 from siliconomics.workload.dtypes import BYTES_PER_ELEMENT
 
@@ -27,29 +28,53 @@ YieldModelName = Literal["poisson", "murphy", "seeds", "negative_binomial"]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+# Upper bounds of a design file: physically sensible, each well beyond any chip built, so a
+# slipped unit (a clock in Hz written as MHz, 1e9) is refused instead of giving a 92 MW chip.
+MAX_CLOCK_MHZ = 10_000.0
+"""[MHz] The fastest shipping logic clocks ~6 GHz (desktop CPUs); accelerators 0.9-2.6 GHz."""
+MAX_UNITS = 1_000_000
+"""Matrix units per chip: Cerebras WSE-3, a whole wafer, has 900,000 cores."""
+MAX_POWER_W = 100_000.0
+"""[W] Cerebras WSE-3 (a wafer-scale system) draws ~23 kW; a GB200 superchip 2.7 kW."""
+MAX_NRE_USD = 1e10
+"""[USD] An N3 mask set is ~$30M and a leading-edge chip program ~$0.5-1B."""
+MAX_MACS_PER_CYCLE = 1e7
+"""Dense MACs per cycle per unit (a TPU v5p core's 4 MXUs: 65,536)."""
+MAX_MONTHS = 240.0
+"""[months] 20 years for any one schedule phase."""
+# Other bounds (inline): MACs/cycle per unit <= 1e7 (a TPU v5p core's 4 MXUs: 65,536);
+# SRAM <= 1e5 MB and <= 1e5 TB/s (WSE-3: 44 GB, 21 PB/s); <= 256 memory devices of <= 1 TiB
+# and <= 10 TB/s each (HBM3e: 36 GB, 1.2 TB/s per stack); links <= 10,000 lanes of
+# <= 1000 Gb/s (224G SerDes ship in 2025) in domains <= 1e6 chips; wafer price <= $1M
+# (N2 ~$30k); defect density <= 100 /cm2; test/assembly cost <= 10x the die cost.
+
 
 class ComputeSpec(BaseModel):
     """The matrix units (SMs, cores, MXUs, tiles): the parallel workers of the chip."""
 
     model_config = _STRICT
 
-    units: int = Field(gt=0, description="Physical matrix units on the die, spares included.")
-    enabled_units: int | None = Field(default=None, gt=0, description="Units sold enabled.")
+    units: int = Field(gt=0, le=MAX_UNITS,
+                       description="Physical matrix units on the die, spares included.")
+    enabled_units: int | None = Field(default=None, gt=0, le=MAX_UNITS,
+                                      description="Units sold enabled.")
     macs_per_cycle: dict[Dtype, float] = Field(description="Dense MACs/cycle per unit by dtype.")
     area_dtype: Dtype | None = Field(
         default=None,
         description="The dtype whose array sets the area (default: the most expensive listed).",
     )
-    vector_lanes: float = Field(default=0, ge=0, description="FP32-FMA lanes per unit.")
-    local_sram_kib: float = Field(default=0, ge=0, description="Registers/L1 per unit [KiB].")
+    vector_lanes: float = Field(default=0, ge=0, le=1e5, description="FP32-FMA lanes per unit.")
+    local_sram_kib: float = Field(default=0, ge=0, le=1e6,
+                                  description="Registers/L1 per unit [KiB].")
 
     @model_validator(mode="after")
     def _check(self) -> ComputeSpec:
         if not self.macs_per_cycle:
             raise ValueError("macs_per_cycle needs at least one dtype")
         for dtype, macs in self.macs_per_cycle.items():
-            if not macs > 0:
-                raise ValueError(f"macs_per_cycle.{dtype} must be > 0, got {macs}")
+            if not 0 < macs <= MAX_MACS_PER_CYCLE:
+                raise ValueError(f"macs_per_cycle.{dtype} must be > 0 and <= "
+                                 f"{MAX_MACS_PER_CYCLE:g}, got {macs}")
         if self.enabled_units is not None and self.enabled_units > self.units:
             raise ValueError(
                 f"enabled_units ({self.enabled_units}) must be <= units ({self.units})"
@@ -66,9 +91,10 @@ class ComputeSpec(BaseModel):
 class SramSpec(BaseModel):
     model_config = _STRICT
 
-    mb: float = Field(ge=0, description="Global on-chip SRAM (L2/scratchpad) [MB, 1e6 B].")
+    mb: float = Field(ge=0, le=1e5, description="Global on-chip SRAM (L2/scratchpad) [MB, 1e6 B].")
     bandwidth_tb_s: float | None = Field(
-        default=None, gt=0, description="SRAM bandwidth [TB/s]; needed for an SRAM-only chip."
+        default=None, gt=0, le=1e5,
+        description="SRAM bandwidth [TB/s]; needed for an SRAM-only chip."
     )
 
 
@@ -76,14 +102,15 @@ class MemorySpec(BaseModel):
     model_config = _STRICT
 
     kind: MemoryKind
-    devices: int = Field(default=0, ge=0, description="HBM stacks, LPDDR x16 channels, GDDR chips.")
+    devices: int = Field(default=0, ge=0, le=256,
+                         description="HBM stacks, LPDDR x16 channels, GDDR chips.")
     enabled_devices: int | None = Field(
-        default=None, ge=0,
+        default=None, ge=0, le=256,
         description="Devices in use (A100/H100 carry 6 HBM stacks and enable 5); all are "
         "bought and have a PHY.",
     )
-    capacity_gib_per_device: float | None = Field(default=None, gt=0)
-    bandwidth_gb_s_per_device: float | None = Field(default=None, gt=0)
+    capacity_gib_per_device: float | None = Field(default=None, gt=0, le=1024)
+    bandwidth_gb_s_per_device: float | None = Field(default=None, gt=0, le=1e4)
 
     @model_validator(mode="after")
     def _devices(self) -> MemorySpec:
@@ -102,9 +129,11 @@ class MemorySpec(BaseModel):
 class LinkSpec(BaseModel):
     model_config = _STRICT
 
-    lanes: int = Field(ge=0, description="SerDes lanes (each a TX+RX pair).")
-    gbps_per_lane: float = Field(gt=0, description="Line rate per lane, each direction [Gb/s].")
-    domain_chips: int = Field(default=1, ge=1, description="Chips in the scale-up domain.")
+    lanes: int = Field(ge=0, le=10_000, description="SerDes lanes (each a TX+RX pair).")
+    gbps_per_lane: float = Field(gt=0, le=1000,
+                                 description="Line rate per lane, each direction [Gb/s].")
+    domain_chips: int = Field(default=1, ge=1, le=1_000_000,
+                              description="Chips in the scale-up domain.")
 
 
 class PackagingSpec(BaseModel):
@@ -121,27 +150,27 @@ class CostOverrides(BaseModel):
 
     model_config = _STRICT
 
-    wafer_price_usd: float | None = Field(default=None, gt=0)
-    defect_density_per_cm2: float | None = Field(default=None, ge=0)
+    wafer_price_usd: float | None = Field(default=None, gt=0, le=1e6)
+    defect_density_per_cm2: float | None = Field(default=None, ge=0, le=100)
     yield_model: YieldModelName = "negative_binomial"
-    clustering_alpha: float | None = Field(default=None, gt=0)
-    memory_usd_per_gb: float | None = Field(default=None, ge=0)
-    packaging_usd: float | None = Field(default=None, ge=0)
+    clustering_alpha: float | None = Field(default=None, gt=0, le=1e3)
+    memory_usd_per_gb: float | None = Field(default=None, ge=0, le=1e4)
+    packaging_usd: float | None = Field(default=None, ge=0, le=1e6)
     assembly_yield_frac: float | None = Field(default=None, gt=0, le=1)
-    test_assembly_frac: float | None = Field(default=None, ge=0)
-    board_usd: float | None = Field(default=None, ge=0)
+    test_assembly_frac: float | None = Field(default=None, ge=0, le=10)
+    board_usd: float | None = Field(default=None, ge=0, le=1e6)
 
 
 class NreOverrides(BaseModel):
     model_config = _STRICT
 
-    mask_set_usd: float | None = Field(default=None, ge=0)
-    ip_licence_usd: float | None = Field(default=None, ge=0)
-    hw_engineer_years: float | None = Field(default=None, ge=0)
-    sw_engineer_years: float | None = Field(default=None, ge=0)
-    loaded_cost_per_engineer_year_usd: float | None = Field(default=None, ge=0)
-    eda_usd_per_engineer_year: float | None = Field(default=None, ge=0)
-    package_design_usd: float | None = Field(default=None, ge=0)
+    mask_set_usd: float | None = Field(default=None, ge=0, le=MAX_NRE_USD)
+    ip_licence_usd: float | None = Field(default=None, ge=0, le=MAX_NRE_USD)
+    hw_engineer_years: float | None = Field(default=None, ge=0, le=1e5)
+    sw_engineer_years: float | None = Field(default=None, ge=0, le=1e5)
+    loaded_cost_per_engineer_year_usd: float | None = Field(default=None, ge=0, le=1e7)
+    eda_usd_per_engineer_year: float | None = Field(default=None, ge=0, le=1e7)
+    package_design_usd: float | None = Field(default=None, ge=0, le=MAX_NRE_USD)
     respin_probability: float | None = Field(default=None, ge=0, le=1)
     respin_mask_frac: float | None = Field(default=None, ge=0, le=1)
 
@@ -149,13 +178,13 @@ class NreOverrides(BaseModel):
 class ScheduleOverrides(BaseModel):
     model_config = _STRICT
 
-    frontend_months: float | None = Field(default=None, ge=0)
-    backend_months: float | None = Field(default=None, ge=0)
-    fab_latency_weeks: float | None = Field(default=None, ge=0)
-    osat_weeks: float | None = Field(default=None, ge=0)
-    bringup_months: float | None = Field(default=None, ge=0)
-    ramp_months: float | None = Field(default=None, ge=0)
-    respin_debug_months: float | None = Field(default=None, ge=0)
+    frontend_months: float | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    backend_months: float | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    fab_latency_weeks: float | None = Field(default=None, ge=0, le=MAX_MONTHS * 52 / 12)
+    osat_weeks: float | None = Field(default=None, ge=0, le=MAX_MONTHS * 52 / 12)
+    bringup_months: float | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    ramp_months: float | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    respin_debug_months: float | None = Field(default=None, ge=0, le=MAX_MONTHS)
 
 
 class ChipDesign(BaseModel):
@@ -169,7 +198,7 @@ class ChipDesign(BaseModel):
     vendor: str = "custom"
     kind: Literal["gpu", "tpu", "asic", "lpu"] = "asic"
     process_node: str
-    clock_mhz: float = Field(gt=0)
+    clock_mhz: float = Field(ge=1, le=MAX_CLOCK_MHZ, description="Matrix-unit clock [MHz].")
     compute: ComputeSpec
     sram: SramSpec = SramSpec(mb=0)
     memory: MemorySpec
@@ -177,8 +206,8 @@ class ChipDesign(BaseModel):
     scaleout: LinkSpec | None = None
     host: LinkSpec | None = None
     packaging: PackagingSpec = PackagingSpec()
-    tdp_w: float | None = Field(default=None, gt=0)
-    idle_w: float | None = Field(default=None, ge=0)
+    tdp_w: float | None = Field(default=None, gt=0, le=MAX_POWER_W)
+    idle_w: float | None = Field(default=None, ge=0, le=MAX_POWER_W)
     cost: CostOverrides = CostOverrides()
     nre: NreOverrides = NreOverrides()
     schedule: ScheduleOverrides = ScheduleOverrides()
@@ -249,11 +278,8 @@ def _link_bytes_s(link: LinkSpec | None) -> float:
 
 def load_design(path: Path) -> ChipDesign:
     """Read and validate a chip-design YAML; errors name the file and the field."""
-    data = read_yaml(path)
-    try:
-        design = ChipDesign.model_validate(data)
-    except ValidationError as exc:
-        raise CatalogError(validation_message(path, exc)) from None
+    data = read_yaml(path, what="chip design")
+    design = parse_model(ChipDesign, data, where=path)
     try:
         process_node(design.process_node)
     except SiliconomicsError as exc:
