@@ -110,3 +110,18 @@ def test_serve_takes_stack_and_calibration(cli) -> None:  # type: ignore[no-unty
     assert auto["throughput"]["output_tokens_s"] < ref["throughput"]["output_tokens_s"]
     wrong = cli(*args, "--stack", "tensorrt-llm")
     assert wrong.code == 2 and "tensorrt-llm" in wrong.err
+
+
+def test_fleet_takes_stack_from_the_scenario_or_the_flag(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scen = tmp_path / "s.yaml"
+    scen.write_text("traffic: {daily_users: 1.0e5, queries_per_user_per_day: 10}\n"
+                    "deployment: {model: llama3-8b, hardware: mi300x, tp: 1, stack: vllm-rocm}\n"
+                    "slo: {ttft_s: 2.0, tpot_s: 0.1}\n")
+    amd = cli("fleet", "--scenario", str(scen), "--json")
+    assert amd.code == 0, amd.err
+    assert amd.json()["deployment"]["stack"] == "vllm-rocm"
+    ref = cli("fleet", "--scenario", str(scen), "--stack", "production", "--json").json()
+    assert ref["deployment"]["stack"]["id"] == "production"
+    assert ref["replica_capacity_per_s"] >= amd.json()["replica_capacity_per_s"]
+    wrong = cli("fleet", "--scenario", str(scen), "--stack", "tensorrt-llm", "--json")
+    assert wrong.code == 2 and "not defined for chip 'mi300x'" in wrong.err

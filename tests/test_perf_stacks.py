@@ -155,3 +155,12 @@ def test_stack_not_defined_for_the_chips_vendor() -> None:
 def test_parameter_fields_are_the_stack_parameters() -> None:
     stack = resolve_stack("vllm-rocm")
     assert set(PARAMETER_FIELDS) <= set(stack.model_dump())
+
+
+def test_library_refuses_a_stack_of_another_vendor() -> None:
+    from siliconomics.perf.iteration import iteration_model
+
+    with pytest.raises(SiliconomicsError, match="not defined for chip 'h100-sxm'"):
+        iteration_model("llama3-8b", H100, stack="vllm-rocm")
+    with pytest.raises(SiliconomicsError, match="not defined for chip 'mi300x'"):
+        predict_step("llama3-8b", MI300X, phase="decode", context=128, stack="tensorrt-llm")

@@ -20,7 +20,7 @@ from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
-from siliconomics.perf.stacks import Stack, resolve_stack
+from siliconomics.perf.stacks import Stack, check_stack_for_vendor, resolve_stack
 from siliconomics.workload.dtypes import Dtypes, normalise
 from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
@@ -118,6 +118,7 @@ def predict_step(
     hw = resolve_hardware(hardware)
     calib = calibration or default_calibration()
     software = resolve_stack(stack)
+    check_stack_for_vendor(software, hw.vendor, hw.id)
     parallel = Parallelism(tp, pp, ep)
     parallel.check(arch)
     dtypes = Dtypes(
