@@ -128,3 +128,14 @@ def test_an_object_dumped_only_by_its_id_still_changes_the_key() -> None:
     assert a.model_dump() == b.model_dump()
     assert fleet_key(deployment=a) != fleet_key(deployment=b)
     assert fleet_key(deployment=a) == fleet_key(deployment=WithStack(stack=Slo(ttft_s=1.0)))
+
+
+def test_a_stack_object_enters_the_key_in_full() -> None:
+    from siliconomics.perf.stacks import resolve_stack
+
+    stack = resolve_stack("vllm-rocm")
+    slower = stack.model_copy(update={"matmul_fp8_frac": stack.matmul_fp8_frac / 2})
+    with_stack = DEP.model_copy(update={"stack": stack})
+    with_slower = DEP.model_copy(update={"stack": slower})
+    assert with_stack.model_dump() == with_slower.model_dump()  # the dump is only the id
+    assert key(deployment=with_stack) != key(deployment=with_slower)

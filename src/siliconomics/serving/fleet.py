@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def size_fleet(traffic: Traffic, deployment: Deployment, slo: Slo | None = None,
     if isinstance(found, FleetResult):
         if progress is not None:
             progress(total, total)
-        return found
+        return _as_asked(found, job)
     result = _size_fleet(job, None, progress, core, executor)
     FLEETS.put(key, result, mode, FleetResult.to_dict)
     return result
@@ -153,6 +153,8 @@ def size_fleets(jobs: Sequence[FleetJob], *, executor: MapExecutor | None = None
     mode = cache_mode() if cache else "off"
     keys = [job.key() for job in jobs] if cache else [""] * len(jobs)
     found = [FLEETS.get(key, mode, FleetResult.from_dict) for key in keys]
+    found = [_as_asked(hit, job) if isinstance(hit, FleetResult) else None
+             for hit, job in zip(found, jobs, strict=True)]
     todo = [i for i, hit in enumerate(found) if not isinstance(hit, FleetResult)]
     sized = run_map(executor, _size_fleet_task, [(jobs[i], core) for i in todo],
                     "sizing fleets", progress) if todo else []
@@ -160,6 +162,14 @@ def size_fleets(jobs: Sequence[FleetJob], *, executor: MapExecutor | None = None
         found[i] = result
         FLEETS.put(keys[i], result, mode, FleetResult.to_dict)
     return [r for r in found if isinstance(r, FleetResult)]
+
+
+def _as_asked(found: FleetResult, job: FleetJob) -> FleetResult:
+    """A cached fleet with the caller's own deployment and SLO objects (equal by the key; a
+    fleet read from disk has a stack object only as its id, and no calibration)."""
+    if found.deployment == job.deployment and found.slo == job.slo:
+        return found
+    return replace(found, deployment=job.deployment, slo=job.slo)
 
 
 def _size_fleet_task(item: tuple[FleetJob, Core]) -> FleetResult:
