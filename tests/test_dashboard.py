@@ -131,3 +131,18 @@ def test_no_eval_exec_or_pickle_of_input_in_the_sources() -> None:
     hits = [f"{p}:{n}" for p in SRC.rglob("*.py")
             for n, line in enumerate(p.read_text().splitlines(), 1) if bad.search(line)]
     assert hits == []
+
+
+def test_bench_dashboard_smoke() -> None:
+    """The benchmark's library part runs (the timed browser part is benchmarks/ only)."""
+    import importlib.util
+    import sys
+
+    path = SRC.parent / "benchmarks" / "bench_dashboard.py"
+    spec = importlib.util.spec_from_file_location("bench_dashboard", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    times = module.library_what_if(SCENARIO, 100, "buy-h100")
+    assert len(times) == 3 and all(t > 0 for t in times)

@@ -101,8 +101,11 @@ def test_higher_chip_price_raises_the_buy_cost(page: Any, shots: Path) -> None:
     assert _usd(page, "whatif-cpq-partner-tpu") == partner_before
     assert "Purchase price" in page.inner_text("#whatif-status")
     page.screenshot(path=str(shots / "what-if.png"), full_page=True)
-    # the Decision page follows the what-if
-    assert _usd(page, "decision-cpq-buy-h100") == after
+    # the Decision page follows the what-if when opened
+    page.click("#nav-decision")
+    page.wait_for_function(
+        f"document.querySelector('#decision-cpq-buy-h100').dataset.usd === '{after!r}'")
+    page.click("#nav-what-if")
     page.click("#whatif-reset")
     page.wait_for_function(
         f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd === '{before!r}'")

@@ -31,25 +31,35 @@ PAGES = {"/": "Decision", "/what-if": "What-if", "/fleet": "Fleet", "/chip": "Ch
 MAX_REQUEST_BYTES = 3_000_000
 
 
+#: plotly.js as Dash serves it; loaded with the page (not after the first graph mounts) so the
+#: first charts draw without another round trip.
+PLOTLY_JS = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+
 def _index(title: str) -> str:
     return ("<!DOCTYPE html><html lang='en'><head>{%metas%}<title>" + title + "</title>"
             "{%favicon%}{%css%}<style>" + STYLE + "</style></head><body>{%app_entry%}"
-            "<footer>{%config%}{%scripts%}{%renderer%}</footer></body></html>")
+            "<footer>{%config%}<script src='" + PLOTLY_JS + "'></script>{%scripts%}"
+            "{%renderer%}</footer></body></html>")
 
 
-def _graph(graph_id: str) -> dcc.Loading:
-    return dcc.Loading(dcc.Graph(id=graph_id, config={"displayModeBar": False}), type="dot")
+def _graph(graph_id: str, figure: Any = None) -> dcc.Loading:
+    graph = dcc.Graph(id=graph_id, config={"displayModeBar": False},
+                      **({} if figure is None else {"figure": figure}))
+    return dcc.Loading(graph, type="dot")
 
 
-def _decision_page() -> html.Div:
+def _decision_page(b: Briefing) -> html.Div:
+    """The Decision page filled in (the opening study), so the first page load needs no
+    callback round trip before it can draw."""
     return html.Div(id="page-decision", children=[
-        dcc.Loading(html.Div(id="decision-summary", className="sx-summary"), type="dot"),
-        html.Div(id="decision-table"),
-        _graph("decision-cost"),
+        html.Div(_summary(b), id="decision-summary", className="sx-summary"),
+        html.Div(options_table(b, "decision"), id="decision-table"),
+        _graph("decision-cost", figures.cost_per_query(b)),
         html.P("What moves the answer: each input from the low to the high end of its range, "
                "the others central (live: follows the What-if page).", className="sx-note"),
-        _graph("decision-tornado"),
-        _graph("decision-npv"),
+        _graph("decision-tornado", figures.tornado(b)),
+        _graph("decision-npv", figures.npv_distribution(b)),
     ])
 
 
@@ -110,12 +120,17 @@ def create_app(session: Session, scenario_key: str) -> dash.Dash:
         *(dcc.Link(name, href=path, id=f"nav-{name.lower()}") for path, name in PAGES.items()),
         html.Span(id="scenario-name", className="sx-note"),
     ])
-    app.layout = html.Div(style=CSS_PAGE, children=[
-        dcc.Location(id="url"), nav,
-        dcc.Store(id="scenario-key", data=scenario_key), dcc.Store(id="centrals", data={}),
-        _decision_page(), _whatif_page(), _fleet_page(),
-        chip_page.layout(), perf_page.layout(),
-    ])
+
+    def layout() -> html.Div:  # per page load: the opening study of the scenario, cached
+        return html.Div(style=CSS_PAGE, children=[
+            dcc.Location(id="url"), nav,
+            dcc.Store(id="scenario-key", data=scenario_key), dcc.Store(id="centrals", data={}),
+            dcc.Store(id="decision-shown", data=[scenario_key, {}]),
+            _decision_page(session.briefing(scenario_key)), _whatif_page(), _fleet_page(),
+            chip_page.layout(), perf_page.layout(),
+        ])
+
+    app.layout = layout
     _register(app, session)
     chip_page.register(app)
     perf_page.register(app)
@@ -156,30 +171,53 @@ def _register(app: dash.Dash, session: Session) -> None:
                    if v is not None and i["name"] in base and float(v) != base[i["name"]]}
         return dash.no_update if changed == (current or {}) else changed
 
+    # One callback per page, each answering only while its page is shown (charts on hidden
+    # pages are not rebuilt and redrawn on every what-if); a page catches up when opened.
+    def visible(path: str | None, page: str) -> bool:
+        return PAGES.get(path or "/", "Decision") == page
+
     @app.callback(
         Output("decision-summary", "children"), Output("decision-table", "children"),
         Output("decision-cost", "figure"), Output("decision-tornado", "figure"),
-        Output("decision-npv", "figure"), Output("whatif-result", "children"),
-        Output("whatif-status", "children"), Output("whatif-cost", "figure"),
-        Output("fleet-chips", "figure"), Output("fleet-power", "figure"),
-        Output("fleet-table", "children"),
-        Input("scenario-key", "data"), Input("centrals", "data"))
-    def update(key: str, changed: dict[str, float]) -> tuple[Any, ...]:
+        Output("decision-npv", "figure"), Output("decision-shown", "data"),
+        Input("scenario-key", "data"), Input("centrals", "data"), Input("url", "pathname"),
+        State("decision-shown", "data"))
+    def decision(key: str, changed: dict[str, float], path: str | None,
+                 shown: list[Any] | None) -> tuple[Any, ...]:
+        now = [key, changed or {}]
+        if not visible(path, "Decision") or shown == now:  # hidden, or already showing it
+            return (dash.no_update,) * 6
+        b = session.briefing(key, changed or {})
+        return (_summary(b), options_table(b, "decision"), figures.cost_per_query(b),
+                figures.tornado(b), figures.npv_distribution(b), now)
+
+    @app.callback(
+        Output("whatif-result", "children"), Output("whatif-status", "children"),
+        Output("whatif-cost", "figure"),
+        Input("scenario-key", "data"), Input("centrals", "data"), Input("url", "pathname"))
+    def what_if(key: str, changed: dict[str, float], path: str | None) -> tuple[Any, ...]:
+        if not visible(path, "What-if"):
+            return (dash.no_update,) * 3
         start = time.perf_counter()
         b = session.briefing(key, changed or {})
         took = time.perf_counter() - start
-        cost = figures.cost_per_query(b)
         changes = ", ".join(f"{fmt.label(k, unit=False)} = {fmt.value(k, v)}"
                             for k, v in sorted((changed or {}).items())) or "none"
-        status = (f"{b.draws:,} draws, seed {b.seed}; answered in {took:.2f} s. "
+        status = (f"{b.draws:,} draws, seed {b.seed}; study answered in {took:.2f} s. "
                   f"Changed inputs: {changes}.")
-        return (_summary(b), options_table(b, "decision"), cost, figures.tornado(b),
-                figures.npv_distribution(b),
-                [html.P(summary.decision(b), id="whatif-decision", className="sx-decision"),
-                 options_table(b, "whatif")],
-                status, figures.cost_per_query(b, legend_below=True),
-                figures.fleet_over_time(b), figures.fleet_power(b),
-                _fleet_table(b))
+        return ([html.P(summary.decision(b), id="whatif-decision", className="sx-decision"),
+                 options_table(b, "whatif")], status,
+                figures.cost_per_query(b, legend_below=True))
+
+    @app.callback(
+        Output("fleet-chips", "figure"), Output("fleet-power", "figure"),
+        Output("fleet-table", "children"),
+        Input("scenario-key", "data"), Input("centrals", "data"), Input("url", "pathname"))
+    def fleet(key: str, changed: dict[str, float], path: str | None) -> tuple[Any, ...]:
+        if not visible(path, "Fleet"):
+            return (dash.no_update,) * 3
+        b = session.briefing(key, changed or {})
+        return figures.fleet_over_time(b), figures.fleet_power(b), _fleet_table(b)
 
     @app.callback(Output("scenario-key", "data"), Output("scenario-upload-error", "children"),
                   Output("scenario-upload-ok", "children"),
