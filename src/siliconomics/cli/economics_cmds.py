@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siliconomics.cli.common import console, err_console, print_json
+from siliconomics.cli.common import console, err_console, print_json, warn
 
 
 def study(
@@ -31,7 +31,7 @@ def study(
 
     s = load_scenario(scenario)
     for w in s.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+        warn(w)
     with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed:,}/"
                   "{task.total:,} draws"), TimeElapsedColumn(), console=err_console,
                   transient=True) as bar:
@@ -60,7 +60,7 @@ def study(
                       f"{v['prob_best']:.0%}")
     console.print(table)
     rec = j["strategy"]["recommended"]
-    console.print(f"Recommended: [bold]{rec}[/], best in {j['strategy']['prob_best'][rec]:.0%} "
+    console.print(f"Recommended: {rec}, best in {j['strategy']['prob_best'][rec]:.0%} "
                   f"of {draws:,} draws (seed {seed}).")
     be = result.break_even
     if be is not None and be.queries_per_day is not None:

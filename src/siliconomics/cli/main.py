@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 import typer
+from rich.text import Text
 
 from siliconomics.errors import SiliconomicsError
 
@@ -20,7 +21,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
+
+
+def _help_keeps_brackets(typer_app: typer.Typer) -> None:
+    """Render help as Markdown, not Rich markup, in this app and every sub-app: Rich markup
+    reads the units in brackets (``[s]``, ``[req/s]``) as style tags and drops them."""
+    typer_app.rich_markup_mode = "markdown"
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _help_keeps_brackets(group.typer_instance)
 
 
 def _register_all() -> None:
@@ -39,6 +50,7 @@ def _register_all() -> None:
         registrars.append(module.register)
     for register in registrars:
         register(app)
+    _help_keeps_brackets(app)
 
 
 _register_all()
@@ -71,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="siliconomics", standalone_mode=False)
     except SiliconomicsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False,
+                          soft_wrap=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)

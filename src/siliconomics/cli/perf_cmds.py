@@ -10,7 +10,6 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siliconomics import catalog
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.cli.common import console, err_console, print_json
 from siliconomics.errors import SiliconomicsError
@@ -22,6 +21,7 @@ from siliconomics.perf.power import step_power
 from siliconomics.perf.predict import Phase, StepPrediction, predict_step
 from siliconomics.perf.stacks import Stack, shipped_stacks, stack_for_chip
 from siliconomics.perf.validate import validate
+from siliconomics.resolve import resolve_accelerator
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 CalibrationOpt = Annotated[
@@ -116,7 +116,7 @@ def predict(
     if phase not in ("prefill", "decode"):
         raise SiliconomicsError(f"--phase must be 'prefill' or 'decode', got '{phase}'")
     typed_phase: Phase = "prefill" if phase == "prefill" else "decode"
-    chip = catalog.hardware(hardware)
+    chip = resolve_accelerator(hardware)
     software = cli_stack(stack, chip)
     calib = load_cli_calibration(calibration)
     warn_scaleup(chip, tp)
@@ -164,7 +164,7 @@ def calibrate(
     from siliconomics.inputs import check_output_path
 
     check_output_path(output, what="-o/--output")
-    chip = catalog.hardware(hardware)
+    chip = resolve_accelerator(hardware)
     data = _measurements_for(measurements, chip)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
@@ -192,7 +192,7 @@ def validate_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Predict every measured case and report the error per section."""
-    chip = catalog.hardware(hardware)
+    chip = resolve_accelerator(hardware)
     data = _measurements_for(measurements, chip)
     report = validate(data, chip, load_cli_calibration(calibration))
     if as_json:

@@ -20,6 +20,7 @@ from siliconomics.catalog.sourced import validation_message
 from siliconomics.cli.common import console, err_console, print_json
 from siliconomics.errors import SiliconomicsError
 from siliconomics.inputs import check_output_path
+from siliconomics.resolve import resolve_fleet_scenario
 from siliconomics.serving.capacity import (
     CapacityResult,
     candidate_deployments,
@@ -50,7 +51,11 @@ Model = Annotated[str, typer.Option("--model", help="Model catalog id or path.")
 Hardware = Annotated[str, typer.Option("--hardware", help="Accelerator catalog id or path.")]
 Tp = Annotated[int, typer.Option("--tp", help="Tensor-parallel degree (chips).")]
 Pp = Annotated[int, typer.Option("--pp", help="Pipeline stages.")]
-DtypeOpt = Annotated[str, typer.Option("--dtype", help="Weight dtype (fp8, bf16, ...).")]
+Ep = Annotated[int, typer.Option("--ep", help="Expert-parallel degree, MoE models (1 or --tp).")]
+DEFAULT_DTYPE = "bf16"
+"""Default weight and KV dtype, as ``predict``: every chip in the catalog runs bf16 natively
+and published weights ship in it; 8-bit formats are an accuracy trade-off the user opts into."""
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="Weight dtype (bf16, fp8, int8, ...).")]
 KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV cache dtype.")]
 MaxBatch = Annotated[int, typer.Option("--max-batch", help="Max sequences per step.")]
 Budget = Annotated[int, typer.Option("--token-budget", help="Max tokens per step.")]
@@ -136,15 +141,15 @@ def _dtype(name: str, option: str) -> Dtype:
 
 def _deployment(model: str, hardware: str, tp: int, pp: int, dtype: str, kv_dtype: str,
                 max_batch: int, token_budget: int, no_chunk: bool, disagg: bool,
-                pre: int, dec: int) -> Deployment:
-    _at_least_one(tp=tp, pp=pp, max_batch=max_batch, token_budget=token_budget,
+                pre: int, dec: int, ep: int = 1) -> Deployment:
+    _at_least_one(tp=tp, pp=pp, ep=ep, max_batch=max_batch, token_budget=token_budget,
                   prefill_instances=pre, decode_instances=dec)
     weights, kv = _dtype(dtype, "--dtype"), _dtype(kv_dtype, "--kv-dtype")
     try:
         scheduler = SchedulerConfig(max_batch=max_batch, token_budget=token_budget,
                                     chunked_prefill=not no_chunk)
         return Deployment(
-            model=model, hardware=hardware, tp=tp, pp=pp, weight_dtype=weights, kv_dtype=kv,
+            model=model, hardware=hardware, tp=tp, pp=pp, ep=ep, weight_dtype=weights, kv_dtype=kv,
             scheduler=scheduler, mode="disaggregated" if disagg else "aggregated",
             prefill_instances=pre, decode_instances=dec)
     except ValidationError as exc:
@@ -221,8 +226,8 @@ def _plot_cdfs(result: SimResult, path: Path, title: str) -> None:
 
 
 def serve(
-    model: Model, hardware: Hardware, tp: Tp = 1, pp: Pp = 1, dtype: DtypeOpt = "fp8",
-    kv_dtype: KvDtype = "fp8",
+    model: Model, hardware: Hardware, tp: Tp = 1, pp: Pp = 1, ep: Ep = 1,
+    dtype: DtypeOpt = DEFAULT_DTYPE, kv_dtype: KvDtype = DEFAULT_DTYPE,
     rate: Annotated[float | None, typer.Option("--rate", help="Poisson arrivals [req/s].")] = None,
     trace: Annotated[Path | None, typer.Option("--trace", help="CSV or JSONL trace.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="All requests at t = 0.")] = False,
@@ -253,7 +258,7 @@ def serve(
         inp, out = _lengths(input_tokens, output_tokens)
         req = synthetic_requests(rate, requests, inp, out, np.random.default_rng(seed))
     dep = _deployment(model, hardware, tp, pp, dtype, kv_dtype, max_batch, token_budget,
-                      no_chunked_prefill, disaggregated, prefill_instances, decode_instances)
+                      no_chunked_prefill, disaggregated, prefill_instances, decode_instances, ep)
     dep = _software(dep, stack, calibration)
     step = dep.step_model()
     with _progress("simulating", None, enabled=not as_json) as _:
@@ -335,8 +340,9 @@ def _plot_capacity(c: CapacityResult, path: Path) -> None:
 
 
 def capacity(
-    model: Model, hardware: Hardware, tp: Tp = 1, pp: Pp = 1, dtype: DtypeOpt = "fp8",
-    kv_dtype: KvDtype = "fp8", input_tokens: InTok = None, output_tokens: OutTok = None,
+    model: Model, hardware: Hardware, tp: Tp = 1, pp: Pp = 1, ep: Ep = 1,
+    dtype: DtypeOpt = DEFAULT_DTYPE, kv_dtype: KvDtype = DEFAULT_DTYPE,
+    input_tokens: InTok = None, output_tokens: OutTok = None,
     max_batch: MaxBatch = 256, token_budget: Budget = 8192, no_chunked_prefill: NoChunk = False,
     disaggregated: Disagg = False, prefill_instances: PreInst = 1, decode_instances: DecInst = 1,
     slo_ttft_s: SloTtft = 2.0, slo_tpot_s: SloTpot = 0.1, requests: NReq = 3000,
@@ -356,7 +362,7 @@ def capacity(
     traffic = Traffic(daily_users=1, queries_per_user_per_day=1, input_tokens=inp,
                       output_tokens=out)
     dep = _deployment(model, hardware, tp, pp, dtype, kv_dtype, max_batch, token_budget,
-                      no_chunked_prefill, disaggregated, prefill_instances, decode_instances)
+                      no_chunked_prefill, disaggregated, prefill_instances, decode_instances, ep)
     dep = _software(dep, stack, calibration)
     data: dict[str, Any]
     if search:
@@ -380,7 +386,7 @@ def capacity(
     if as_json:
         print_json(data)
         return
-    console.print(f"[bold]{best.deployment.label()}[/]")
+    console.print(best.deployment.label(), style="bold")
     console.print(f"capacity at p99 TTFT <= {slo.ttft_s:g} s, TPOT <= {slo.tpot_s:g} s: "
                   f"{best.rate_per_s:.3g} req/s = {best.output_tokens_s:,.0f} output tokens/s "
                   f"on {best.chips} chips ({best.chip_hours_per_million_tokens:.3g} chip-h per "
@@ -388,8 +394,9 @@ def capacity(
 
 
 def fleet(
-    scenario: Annotated[Path, typer.Option("--scenario", help="Scenario YAML (traffic, "
-                                           "deployment, slo).")],
+    scenario: Annotated[str, typer.Option("--scenario", help="Fleet scenario id (e.g. "
+                                          "chat-llama3-70b-h100) or YAML (traffic, deployment, "
+                                          "slo).")],
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     as_json: JsonFlag = False,
     stack: Annotated[str | None, typer.Option(
@@ -398,7 +405,7 @@ def fleet(
     calibration: CalibrationFlag = None,
 ) -> None:
     """Chips and replicas a daily load needs at its peak hour within the SLO."""
-    sc = load_fleet_scenario(scenario)
+    sc = load_fleet_scenario(resolve_fleet_scenario(scenario))
     traffic, dep = sc.traffic, _software(sc.deployment, stack, calibration)
     if seed is not None and seed < 0:
         raise SiliconomicsError(f"--seed must be >= 0, got {seed}")

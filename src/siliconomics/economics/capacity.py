@@ -44,6 +44,7 @@ from siliconomics import catalog
 from siliconomics.catalog.sourced import Range
 from siliconomics.economics.defaults import SourcedRange, parse_sourced_ranges
 from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.resolve import resolve_accelerator
 from siliconomics.serving import Deployment, FleetResult, Slo, Traffic, size_fleet
 from siliconomics.serving.traffic import LengthDist
 from siliconomics.workload.params import parameter_counts
@@ -172,14 +173,14 @@ def serving_traffic(traffic: dict[str, SourcedRange], setup: ServingSetup) -> Tr
 
 def default_weight_dtype(hardware: str) -> str:
     """The narrowest 8-bit format the chip's matrix units run (fp8, else int8, else bf16)."""
-    peaks = catalog.hardware(hardware).peak_flops_s
+    peaks = resolve_accelerator(hardware).peak_flops_s
     return next((d for d in ("fp8", "int8") if d in peaks), "bf16")
 
 
 def tp_candidates(model_id: str, hardware: str, weight_dtype: str, tries: int = 3) -> list[int]:
     """TP degrees to try [chips]: the smallest power of two whose memory holds the weights,
     then doublings, at most ``tries``, within the scale-up domain and dividing the heads."""
-    chip = catalog.hardware(hardware)
+    chip = resolve_accelerator(hardware)
     arch = catalog.model(model_id)
     weights = parameter_counts(arch).total * _BYTES.get(weight_dtype, 2.0)
     tp = 1

@@ -46,6 +46,7 @@ from siliconomics.economics.strategy import (
 )
 from siliconomics.errors import CatalogError, SiliconomicsError, UnknownIdError
 from siliconomics.registry import Registry, unknown_id_message
+from siliconomics.resolve import resolve_accelerator
 from siliconomics.workload.params import parameter_counts
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
@@ -120,7 +121,7 @@ CapacityFn = Callable[[dict[str, Any], str, str, dict[str, SourcedRange], str, S
 def _capacity_flops(cfg: dict[str, Any], hardware_id: str, model_id: str,
                     traffic: dict[str, SourcedRange], where: str,
                     setup: ServingSetup) -> CapacityOut:
-    chip = catalog.hardware(hardware_id)
+    chip = resolve_accelerator(hardware_id)
     dtype = str(cfg.get("dtype", "bf16"))
     if dtype not in chip.peak_flops_s and dtype not in ("fp8", "int8", "bf16", "fp16"):
         raise CatalogError(f"{where}.capacity.dtype: unknown dtype {dtype!r}")
@@ -196,7 +197,7 @@ def _sourced_block(data: Any, where: str) -> dict[str, SourcedRange]:
 
 def _hardware_params(hardware_id: str, where: str) -> dict[str, SourcedRange]:
     try:
-        chip = catalog.hardware(hardware_id)
+        chip = resolve_accelerator(hardware_id)
     except UnknownIdError as exc:
         raise UnknownIdError(f"{where}.hardware: {exc}") from None
     out = {"tdp_w": SourcedRange(Range.point(chip.tdp_w), chip.sources.get("tdp_w", "catalog"))}

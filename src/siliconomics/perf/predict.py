@@ -14,13 +14,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from siliconomics import catalog
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
 from siliconomics.perf.stacks import Stack, check_stack_for_vendor, resolve_stack
+from siliconomics.resolve import resolve_accelerator
+from siliconomics.resolve import resolve_model as resolve_model_ref
 from siliconomics.workload.dtypes import Dtypes, normalise
 from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
@@ -61,11 +62,13 @@ class StepPrediction:
 
 
 def resolve_hardware(hardware: Accelerator | str) -> Accelerator:
-    return hardware if isinstance(hardware, Accelerator) else catalog.hardware(hardware)
+    """See :func:`siliconomics.resolve.resolve_accelerator` (catalog id, file or design)."""
+    return resolve_accelerator(hardware)
 
 
 def resolve_model(model: ModelArch | str) -> ModelArch:
-    return model if isinstance(model, ModelArch) else catalog.model(model)
+    """See :func:`siliconomics.resolve.resolve_model`."""
+    return resolve_model_ref(model)
 
 
 def _positive(name: str, value: ArrayLike) -> F64:

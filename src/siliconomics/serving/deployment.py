@@ -87,9 +87,9 @@ class Deployment(BaseModel):
     def kv_link_bytes_s(self, chips_per_instance: int) -> float:
         """Bandwidth carrying one instance's KV cache to another [B/s]: every chip of the
         instance sends its shard over its own link."""
-        from siliconomics import catalog
+        from siliconomics.resolve import resolve_accelerator
 
-        chip = catalog.hardware(self.hardware)
+        chip = resolve_accelerator(self.hardware)
         per_chip = (chip.scaleout_bandwidth_bytes_s if self.kv_link == "scaleout"
                     else chip.scaleup_bandwidth_bytes_s)
         if per_chip <= 0:
