@@ -14,7 +14,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siliconomics import catalog
 from siliconomics.catalog.index import DATA_DIR
 from siliconomics.silicon.chip import evaluate
 from siliconomics.silicon.design import ChipDesign, load_design
@@ -72,9 +71,11 @@ def test_h100_unit_cost_in_published_range(tmp_path: Path) -> None:
     assert r.die_area_mm2 == pytest.approx(814, rel=0.10)
 
 
-def test_design_runs_through_catalog_hardware(tmp_path: Path) -> None:
+def test_design_runs_through_resolve_accelerator(tmp_path: Path) -> None:
+    from siliconomics.resolve import resolve_accelerator
+
     path = write(tmp_path, H100_DESIGN)
-    acc = catalog.hardware(str(path))
+    acc = resolve_accelerator(str(path))
     assert acc.peak_flops_s["bf16"] == 132 * 2048 * 2 * 1830e6
     assert acc.memory_bytes == 80 * 2**30
     assert acc.memory_bandwidth_bytes_s == pytest.approx(3.35e12)

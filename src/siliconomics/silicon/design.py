@@ -354,7 +354,7 @@ def derive_accelerator(design: ChipDesign, source: str, tdp_w: float,
 
 
 def load_design_accelerator(path: Path) -> Accelerator:
-    """The accelerator of a chip-design file (used by ``catalog.hardware(path)``)."""
+    """The accelerator of a chip-design file (used by ``siliconomics.resolve.resolve_accelerator``)."""
     from siliconomics.silicon.chip import evaluate
 
     return evaluate(load_design(path), source=str(path)).accelerator
