@@ -15,13 +15,20 @@ import numpy as np
 
 from siliconomics.catalog.sourced import Range
 from siliconomics.economics.tco import FloatArray
+from siliconomics.errors import SiliconomicsError
 from siliconomics.registry import Registry
 
 Sampler = Callable[[np.random.Generator, Range, int], FloatArray]
 
 
+def _check_count(n: int) -> None:
+    if n < 0:
+        raise SiliconomicsError(f"draws: n={n} must be >= 0")
+
+
 def pert(rng: np.random.Generator, r: Range, n: int, lam: float = 4.0) -> FloatArray:
     """``n`` PERT draws on ``[low, high]`` with mode ``central``."""
+    _check_count(n)
     if r.is_point:
         return np.full(n, r.central)
     width = r.high - r.low
@@ -32,6 +39,7 @@ def pert(rng: np.random.Generator, r: Range, n: int, lam: float = 4.0) -> FloatA
 
 def triangular(rng: np.random.Generator, r: Range, n: int) -> FloatArray:
     """``n`` triangular draws on ``[low, high]`` with mode ``central``."""
+    _check_count(n)
     if r.is_point:
         return np.full(n, r.central)
     return rng.triangular(r.low, r.central, r.high, size=n)
@@ -39,6 +47,7 @@ def triangular(rng: np.random.Generator, r: Range, n: int) -> FloatArray:
 
 def uniform(rng: np.random.Generator, r: Range, n: int) -> FloatArray:
     """``n`` uniform draws on ``[low, high]`` (ignores ``central``)."""
+    _check_count(n)
     if r.is_point:
         return np.full(n, r.central)
     return rng.uniform(r.low, r.high, size=n)

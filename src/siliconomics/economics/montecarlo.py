@@ -91,7 +91,7 @@ def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
     if draws < 1:
         from siliconomics.errors import SiliconomicsError
 
-        raise SiliconomicsError(f"--draws must be >= 1, got {draws}")
+        raise SiliconomicsError(f"draws={draws} must be >= 1")
     rng = np.random.default_rng(seed)
     p = sample_inputs(model, draws, rng, distribution)
     ev = sample_events(model, draws, rng)

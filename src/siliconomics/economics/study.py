@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siliconomics.economics.montecarlo import (
     BreakEven,
@@ -31,6 +31,9 @@ from siliconomics.economics.strategy import CUSTOM_TYPES
 from siliconomics.economics.tco import owned_tco, rented_tco
 from siliconomics.economics.unit_cost import UnitCost, chips_for_demand, unit_cost
 from siliconomics.errors import CatalogError, SiliconomicsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[int], None]
 
@@ -254,6 +257,14 @@ class StudyResult:
             "savings_usd_per_year": self.savings_usd_per_year,
             "warnings": list(self.warnings),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """This result as a pandas DataFrame, one row per option
+        (:func:`siliconomics.frames.study_frame`)."""
+        from siliconomics.frames import study_frame
+
+        return study_frame(self)
+
 
 
 def _savings(s: Scenario, npv: dict[str, float]) -> dict[str, float] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +27,9 @@ from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
 from siliconomics.workload.stacks import ExecMode
 from siliconomics.workload.step import DecodeShape, PrefillShape, Step, build_step
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 F64 = NDArray[np.float64]
 Phase = Literal["prefill", "decode"]
@@ -60,6 +63,14 @@ class StepPrediction:
     def memory_used_bytes(self) -> F64:
         return np.asarray(self.memory.weights_bytes + self.kv_bytes_used, dtype=float)
 
+    def to_frame(self) -> pd.DataFrame:
+        """This result as a pandas DataFrame, one row per predicted case
+        (:func:`siliconomics.frames.step_prediction_frame`)."""
+        from siliconomics.frames import step_prediction_frame
+
+        return step_prediction_frame(self)
+
+
 
 def resolve_hardware(hardware: Accelerator | str) -> Accelerator:
     """See :func:`siliconomics.resolve.resolve_accelerator` (catalog id, file or design)."""
@@ -74,7 +85,7 @@ def resolve_model(model: ModelArch | str) -> ModelArch:
 def _positive(name: str, value: ArrayLike) -> F64:
     arr = np.asarray(value, dtype=float)
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 1):
-        raise SiliconomicsError(f"--{name} must be a whole number >= 1, got {value!r}")
+        raise SiliconomicsError(f"{name}={value!r} must be a whole number >= 1")
     return arr
 
 
@@ -130,15 +141,15 @@ def predict_step(
         normalise(kv_dtype or activation_dtype, "kv dtype"),
     )
     if phase not in ("prefill", "decode"):
-        raise SiliconomicsError(f"--phase must be 'prefill' or 'decode', got {phase!r}")
+        raise SiliconomicsError(f"phase={phase!r} must be 'prefill' or 'decode'")
     b = _positive("batch", batch)
     if phase == "prefill":
         if prompt is None:
-            raise SiliconomicsError("--phase prefill needs --prompt (tokens per sequence)")
+            raise SiliconomicsError("phase='prefill' needs prompt (tokens per sequence)")
         length = _positive("prompt", prompt)
     else:
         if context is None:
-            raise SiliconomicsError("--phase decode needs --context (cached tokens per sequence)")
+            raise SiliconomicsError("phase='decode' needs context (cached tokens per sequence)")
         length = _positive("context", context)
     plan = memory_plan(arch, dtypes, parallel, hw.memory_bytes, hw.id)
     kv_used = np.asarray(b * length * plan.kv_bytes_per_token, dtype=float)

@@ -176,7 +176,7 @@ def write_briefing(b: Briefing, out_dir: Path) -> Path:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SiliconomicsError(f"--out {out_dir}: cannot create folder ({exc.strerror})") from None
+        raise SiliconomicsError(f"report folder {out_dir}: cannot create it ({exc.strerror})") from None
     csvs = tables(b)
     for name, df in csvs.items():
         df.to_csv(out_dir / f"{name}.csv", index=False)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +31,9 @@ from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import DEFAULT_CORE, Core
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import Traffic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,14 @@ class FleetResult:
         fields["sample_ttft_p99_s"] = tuple(fields["sample_ttft_p99_s"])
         fields["sample_tpot_p99_s"] = tuple(fields["sample_tpot_p99_s"])
         return cls(**fields)
+
+    def to_frame(self) -> pd.DataFrame:
+        """This result as a pandas DataFrame, one row
+        (:func:`siliconomics.frames.fleet_frame`)."""
+        from siliconomics.frames import fleet_frame
+
+        return fleet_frame(self)
+
 
 
 def replicas_needed(rate_per_s: float, capacity_per_s: float, headroom_frac: float) -> int:

@@ -27,7 +27,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.serving.stepmodel import StepTable, chunk_attention_pairs
 from siliconomics.serving.traffic import FloatArray, IntArray, Requests
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_BATCH_LIMIT = 65_536
 """Upper bound on ``max_batch`` [sequences]: far above any engine's setting (vLLM's default
@@ -121,6 +124,13 @@ class SimResult:
         """Answer tokens produced [tokens]."""
         return int(self.produced_tokens.sum())
 
+    def to_frame(self) -> pd.DataFrame:
+        """This result as a pandas DataFrame, one row per request
+        (:func:`siliconomics.frames.sim_frame`)."""
+        from siliconomics.frames import sim_frame
+
+        return sim_frame(self)
+
 
 def required_table_tokens(requests: Requests, config: SchedulerConfig) -> int:
     """Largest iteration size the scheduler can produce [tokens] for these requests."""
@@ -136,7 +146,7 @@ def _fits(requests: Requests, capacity_blocks: int, block: int, kv_capacity_toke
         raise DoesNotFitError(
             f"a request of {longest} tokens needs {need} KV blocks of {block} tokens but the "
             f"replica holds {capacity_blocks} ({kv_capacity_tokens} tokens after weights); "
-            f"use more chips (--tp) or a smaller kv dtype")
+            f"use more chips (tp) or a smaller kv dtype")
 
 
 Core = Literal["compiled", "python"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from siliconomics.catalog.accelerator import GIGA, Accelerator
 from siliconomics.catalog.process_nodes import ProcessNode, process_node
@@ -16,6 +16,9 @@ from siliconomics.silicon import defaults, power
 from siliconomics.silicon import nre as nre_model
 from siliconomics.silicon.cost import CostBreakdown, manufacturing_cost
 from siliconomics.silicon.design import ChipDesign, check_holds_a_model, derive_accelerator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Case = Literal["low", "central", "high"]
 
@@ -62,6 +65,14 @@ class ChipReport:
             "spec": acc.model_dump(mode="json"),
             "warnings": list(self.warnings),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """This result as a pandas DataFrame, one row
+        (:func:`siliconomics.frames.chip_frame`)."""
+        from siliconomics.frames import chip_frame
+
+        return chip_frame(self)
+
 
 
 def _pick(override: float | None, r: Range, case: Case) -> float:

@@ -29,8 +29,12 @@ MM2_PER_CM2 = 100.0
 
 def _defects_per_die(die_area_mm2: FloatOrArray, defect_density_per_cm2: FloatOrArray) -> FloatOrArray:
     """Mean killer defects per die, λ = A·D0 [-] (A converted from mm² to cm²)."""
-    area_cm2 = np.asarray(die_area_mm2, dtype=float) / MM2_PER_CM2
-    lam: NDArray[np.float64] = area_cm2 * np.asarray(defect_density_per_cm2, dtype=float)
+    area_mm2 = np.asarray(die_area_mm2, dtype=float)
+    d0 = np.asarray(defect_density_per_cm2, dtype=float)
+    for name, value in (("die_area_mm2", area_mm2), ("defect_density_per_cm2", d0)):
+        if not (np.all(np.isfinite(value)) and np.all(value >= 0)):
+            raise SiliconomicsError(f"yield: {name} must be finite and >= 0, got {value}")
+    lam: NDArray[np.float64] = area_mm2 / MM2_PER_CM2 * d0
     return lam
 
 

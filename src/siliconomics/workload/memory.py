@@ -79,6 +79,6 @@ def memory_plan(arch: ModelArch, dtypes: Dtypes, parallel: Parallelism, capacity
             f"{arch.id} weights ({dtypes.weights}) need {weights / 1e9:.1f} GB per chip on "
             f"{parallel.chips} chip(s) but {hardware_id or 'the chip'} has "
             f"{(capacity_bytes - reserved) / 1e9:.1f} GB usable of {capacity_bytes / 1e9:.1f} GB; "
-            f"use at least {need_chips} chips (--tp/--pp) or a smaller weight dtype"
+            f"use at least {need_chips} chips (tp x pp) or a smaller weight dtype"
         )
     return MemoryPlan(capacity_bytes, weights, reserved, kv_bytes_per_token(arch, dtypes, parallel))

@@ -30,21 +30,21 @@ class Parallelism:
         """Raise a clear error when the split does not fit the model's shape."""
         for name, value in (("tp", self.tp), ("pp", self.pp), ("ep", self.ep)):
             if value < 1:
-                raise SiliconomicsError(f"--{name} must be >= 1, got {value}")
+                raise SiliconomicsError(f"{name}={value} must be >= 1")
         if arch.q_heads % self.tp != 0:
             raise SiliconomicsError(
-                f"--tp {self.tp} must divide the {arch.q_heads} attention heads of {arch.id}"
+                f"tp={self.tp} must divide the {arch.q_heads} attention heads of {arch.id}"
             )
         if self.pp > arch.layers:
-            raise SiliconomicsError(f"--pp {self.pp} exceeds the {arch.layers} layers of {arch.id}")
+            raise SiliconomicsError(f"pp={self.pp} exceeds the {arch.layers} layers of {arch.id}")
         if self.ep > 1:
             if arch.moe is None:
                 raise SiliconomicsError(
-                    f"--ep {self.ep} needs a mixture-of-experts model; {arch.id} is dense"
+                    f"ep={self.ep} needs a mixture-of-experts model; {arch.id} is dense"
                 )
             if self.ep != self.tp:
-                raise SiliconomicsError(f"--ep must be 1 or equal to --tp ({self.tp}), got {self.ep}")
+                raise SiliconomicsError(f"ep={self.ep} must be 1 or equal to tp ({self.tp})")
             if arch.moe.experts % self.ep != 0:
                 raise SiliconomicsError(
-                    f"--ep {self.ep} must divide the {arch.moe.experts} experts of {arch.id}"
+                    f"ep={self.ep} must divide the {arch.moe.experts} experts of {arch.id}"
                 )
