@@ -29,12 +29,12 @@ from siliconomics.economics.strategy import OPTION_TYPES
 from siliconomics.economics.study import option_unit_cost
 from siliconomics.errors import SiliconomicsError
 from siliconomics.perf.predict import predict_step
+from siliconomics.perf.stacks import STACK_DIR, Stack, load_stack, shipped_stacks
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.silicon.chip import evaluate
 from siliconomics.silicon.design import load_design
 from siliconomics.silicon.yield_models import YIELD_MODELS
 from siliconomics.workload.params import parameter_counts
-from siliconomics.workload.stacks import STACKS
 
 DATA = catalog.DATA_DIR
 DESIGNS = sorted((DATA / "designs").glob("*.yaml"))
@@ -146,14 +146,26 @@ def test_design_contract(path: Path, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- software stacks
 
 
-@pytest.mark.parametrize("stack", list(STACKS))
-def test_stack_contract(stack: str) -> None:
-    pred = predict_step("llama3-8b", "h100-sxm", phase="decode", batch=np.array([1, 32]),
+STACK_IDS = list(shipped_stacks())
+
+
+def _chip_for(stack: Stack) -> str:
+    """A catalog chip the stack runs on (an H100 for a stack that runs anywhere)."""
+    if stack.runs_on("NVIDIA"):
+        return "h100-sxm"
+    return next(i for i in catalog.hardware_ids() if stack.runs_on(catalog.hardware(i).vendor))
+
+
+@pytest.mark.parametrize("stack_id", STACK_IDS)
+def test_stack_contract(stack_id: str, tmp_path: Path) -> None:
+    stack = shipped_stacks()[stack_id]
+    pred = predict_step(TINY, _chip_for(stack), phase="decode", batch=np.array([1, 32]),
                         context=2048, stack=stack)
     _finite_positive(pred.step_s, pred.kernels)
-    with pytest.raises(SiliconomicsError, match="batch"):
-        predict_step("llama3-8b", "h100-sxm", phase="decode", batch=0, context=2048,
-                     stack=stack)
+    bad = _mutated(STACK_DIR / f"{stack_id}.yaml", tmp_path / f"{stack_id}.yaml",
+                   lambda d: d.__setitem__("matmul_bf16_frac", -1.0))
+    with pytest.raises(SiliconomicsError, match="matmul_bf16_frac"):
+        load_stack(bad)
 
 
 # ---------------------------------------------------------------- yield models
