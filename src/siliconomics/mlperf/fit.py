@@ -149,11 +149,11 @@ def fit_stack_parameter(table: MlperfTable, stack: Stack | str, parameter: str, 
     reference = resolve_stack("tensorrt-llm")
     if parameter not in (*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS):
         raise SiliconomicsError(
-            f"--fit '{parameter}' is not a fitted parameter; valid: "
+            f"parameter='{parameter}' is not a fitted parameter; valid: "
             f"{', '.join((*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS))}")
     for name in tie:
         if name not in PARAMETER_FIELDS or parameter not in PARAMETER_FIELDS:
-            raise SiliconomicsError(f"--tie '{name}': only stack parameters can be tied to a "
+            raise SiliconomicsError(f"tie='{name}': only stack parameters can be tied to a "
                                     f"stack parameter; valid: {', '.join(PARAMETER_FIELDS)}")
     if conditions is None:
         conditions = fit_input_tokens(table, calib, reference, progress)
