@@ -63,7 +63,8 @@ def test_hardware_list_through_a_pipe_keeps_ids() -> None:
                                   ("hardware", "list", "--sources"),
                                   ("hardware", "show", DESIGN),
                                   ("chip", "compare", "h100-sxm", "tpu-v7-ironwood", DESIGN),
-                                  ("chip", "show", DESIGN), ("models", "show", "deepseek-v3")])
+                                  ("chip", "show", DESIGN), ("models", "show", "deepseek-v3"),
+                                  ("chip", "list"), ("chip", "show", "inference-asic-v5e-like")])
 def test_tables_never_cut_ids_or_numbers(cli80, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     res = cli80(*args)
     assert res.code == 0, res.err
@@ -112,6 +113,7 @@ def _json_ids(data: Any) -> set[str]:
     (("models", "show", "mixtral-8x7b"), {"mixtral-8x7b"}),
     (("chip", "show", DESIGN), {"sram-lpu"}),
     (("chip", "compare", "h100-sxm", DESIGN), {"h100-sxm", DESIGN}),
+    (("chip", "list"), {p.stem for p in (catalog.DATA_DIR / "designs").glob("*.yaml")}),
 ])
 def test_json_on_every_list_and_show_command(cli80, args: tuple[str, ...],  # type: ignore[no-untyped-def]
                                              ids: set[str]) -> None:

@@ -43,19 +43,11 @@ def evaluate_design(design: ChipDesign | str | Path) -> ChipReport:
     chip-design YAML (the shipped ones are in ``siliconomics/catalog/data/designs``), or the
     id of a shipped design (``"inference-asic-v5e-like"``).
     """
-    from siliconomics.catalog.index import DATA_DIR, looks_like_path
+    from siliconomics.resolve import design_path
     from siliconomics.silicon.chip import evaluate
     from siliconomics.silicon.design import ChipDesign, load_design
 
     if isinstance(design, ChipDesign):
         return evaluate(design)
-    path = Path(design)
-    if isinstance(design, str) and not looks_like_path(design):
-        shipped = sorted(p.stem for p in (DATA_DIR / "designs").glob("*.yaml"))
-        if design not in shipped:
-            from siliconomics.errors import UnknownIdError
-            from siliconomics.registry import unknown_id_message
-
-            raise UnknownIdError(unknown_id_message("design id", design, shipped))
-        path = DATA_DIR / "designs" / f"{design}.yaml"
+    path = design_path(design)
     return evaluate(load_design(path), source=str(path))

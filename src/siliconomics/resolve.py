@@ -88,3 +88,18 @@ def resolve_fleet_scenario(ref: str | Path) -> Path:
             f"'{ref}' is a study scenario (one fleet per option: run 'siliconomics study "
             f"{ref}'); fleet scenarios: {', '.join(fleets)}, or a path to a fleet YAML")
     raise UnknownIdError(unknown_id_message("fleet scenario", ref, fleets))
+
+
+def shipped_design_paths() -> list[Path]:
+    """The chip designs shipped in ``catalog/data/designs``."""
+    return sorted((DATA_DIR / "designs").glob("*.yaml"))
+
+
+def design_path(ref: str | Path) -> Path:
+    """The file of a chip design: a shipped design id (``inference-asic-v5e-like``) or a path."""
+    if isinstance(ref, Path) or looks_like_path(ref):
+        return Path(ref)
+    shipped = {p.stem: p for p in shipped_design_paths()}
+    if ref not in shipped:
+        raise UnknownIdError(unknown_id_message("design id", ref, shipped))
+    return shipped[ref]

@@ -20,7 +20,7 @@ from siliconomics.catalog.sourced import validation_message
 from siliconomics.cli.common import console, err_console, print_json
 from siliconomics.errors import SiliconomicsError
 from siliconomics.inputs import check_output_path
-from siliconomics.resolve import resolve_fleet_scenario
+from siliconomics.resolve import resolve_accelerator, resolve_fleet_scenario
 from siliconomics.serving.capacity import (
     CapacityResult,
     candidate_deployments,
@@ -159,10 +159,9 @@ def _deployment(model: str, hardware: str, tp: int, pp: int, dtype: str, kv_dtyp
 
 def _software(dep: Deployment, stack: str | None, calibration: Path | None) -> Deployment:
     """``--stack``/``--calibration`` resolved once into objects on the deployment (i10)."""
-    from siliconomics import catalog
     from siliconomics.cli.perf_cmds import cli_stack, load_cli_calibration, warn_scaleup
 
-    chip = catalog.hardware(dep.hardware)
+    chip = resolve_accelerator(dep.hardware)
     warn_scaleup(chip, dep.tp)
     update: dict[str, Any] = {}
     if stack is not None:

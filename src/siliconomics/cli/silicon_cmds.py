@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,12 @@ from siliconomics import catalog
 from siliconomics.catalog.index import looks_like_path
 from siliconomics.cli.common import GB, Column, console, fmt, print_json, print_pairs, print_table, warn
 from siliconomics.errors import SiliconomicsError
-from siliconomics.resolve import is_chip_design, resolve_accelerator
+from siliconomics.resolve import (
+    design_path,
+    is_chip_design,
+    resolve_accelerator,
+    shipped_design_paths,
+)
 from siliconomics.silicon.chip import ChipReport, evaluate
 from siliconomics.silicon.design import load_design
 
@@ -26,13 +30,35 @@ def _report(path: str) -> ChipReport:
         raise SiliconomicsError(
             f"'{path}' is a catalog chip, not a chip-design file; use 'siliconomics hardware "
             f"show {path}' or 'siliconomics chip compare DESIGN.yaml {path}'")
-    p = Path(path)
+    p = design_path(path)
     return evaluate(load_design(p), source=str(p))
+
+
+@chip_app.command("list")
+def chip_list(as_json: JsonFlag = False) -> None:
+    """List the shipped chip designs with their die area, unit cost, TDP and NRE."""
+    rows: list[dict[str, Any]] = []
+    for path in shipped_design_paths():
+        r = evaluate(load_design(path), source=str(path))
+        rows.append({"id": r.design.id, "name": r.accelerator.name, "path": str(path),
+                     "process_node": r.design.process_node, "die_area_mm2": r.die_area_mm2,
+                     "unit_cost_usd": r.unit_cost_usd, "tdp_w": r.tdp_w,
+                     "nre_usd": r.nre.total_usd})
+    if as_json:
+        print_json({"designs": rows})
+        return
+    columns = [Column("id", "id"), Column("node", "id"), Column("die\nmm2"),
+               Column("unit cost\nUSD"), Column("TDP\nW"), Column("NRE\nM USD"),
+               Column("name", "text")]
+    print_table("Shipped chip designs (chip show ID for the breakdown)", columns, [
+        (r["id"], r["process_node"], fmt(r["die_area_mm2"]), fmt(r["unit_cost_usd"]),
+         fmt(r["tdp_w"]), fmt(r["nre_usd"], 1e6), r["name"]) for r in rows])
 
 
 @chip_app.command("show")
 def chip_show(
-    design: Annotated[str, typer.Argument(help="Path to a chip-design YAML.")],
+    design: Annotated[str, typer.Argument(help="Shipped design id (chip list) or chip-design "
+                                                "YAML path.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Derived spec, area breakdown, unit cost breakdown, NRE and schedule of a design."""
