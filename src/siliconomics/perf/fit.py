@@ -86,8 +86,8 @@ def check_measurements(data: Measurements, hw: Accelerator, source: str) -> None
     if meta.sms is not None and meta.sms != hw.compute_units:
         raise SiliconomicsError(
             f"{source}: meta.sms = {meta.sms} but hardware '{hw.id}' has compute_units "
-            f"{hw.compute_units}: the file was measured on another chip; pass that chip's "
-            "--hardware")
+            f"{hw.compute_units}: the file was measured on another chip; give that chip as "
+            "the hardware")
     if meta.total_mem is not None and abs(meta.total_mem / hw.memory_bytes - 1.0) > 0.10:
         raise SiliconomicsError(
             f"{source}: meta.total_mem = {meta.total_mem / 1e9:.1f} GB but hardware '{hw.id}' "
