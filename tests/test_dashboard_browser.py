@@ -164,3 +164,29 @@ def test_chip_and_performance_pages(page: Any, shots: Path) -> None:
     page.wait_for_selector("#perf-curve .main-svg")
     page.screenshot(path=str(shots / "performance.png"), full_page=True)
     assert page.errors == []
+
+
+def test_downloads_carry_the_what_if(page: Any, tmp_path: Path) -> None:
+    import yaml
+
+    page.click("#nav-what-if")
+    page.wait_for_selector("#whatif-cpq-buy-h100")
+    before = _usd(page, "whatif-cpq-buy-h100")
+    slider = page.locator("[id*='buy-h100.price_usd'] [role=slider]").first
+    slider.focus()
+    slider.press("End")
+    page.wait_for_function(
+        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd !== '{before!r}'")
+    with page.expect_download() as scenario:
+        page.click("#download-scenario-btn")
+    data = yaml.safe_load(Path(scenario.value.path()).read_text())
+    buy = next(o for o in data["options"] if o["id"] == "buy-h100")
+    assert "what-if: central set to" in buy["params"]["price_usd"]["source"]
+    with page.expect_download() as report:
+        page.click("#download-report-btn")
+    text = Path(report.value.path()).read_text()
+    assert "Executive summary" in text and "Plotly.newPlot" in text
+    page.click("#whatif-reset")
+    page.wait_for_function(
+        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd === '{before!r}'")
+    assert page.errors == []
