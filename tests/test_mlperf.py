@@ -85,6 +85,8 @@ def test_cli_calibrate_stack_refuses_heldout_rows_and_bad_output(cli, tmp_path: 
     assert folder.code == 2 and "is a folder" in folder.err
     unknown = cli("calibrate-stack", "--stack", "vllm-rocm", "--fit", "warp_speed_frac")
     assert unknown.code == 2 and "warp_speed_frac" in unknown.err
+    unseen = cli("calibrate-stack", "--stack", "jetstream")  # no TPU row in v4.x: refused at once
+    assert unseen.code == 2 and "no offline row of stack 'jetstream'" in unseen.err
 
 
 def test_table_row_with_a_bad_value_names_file_and_field(tmp_path: Path) -> None:

@@ -241,11 +241,14 @@ def calibrate_stack(
 ) -> None:
     """Refit one stack parameter from published MLPerf offline rows (ratios to H200)."""
     from siliconomics.inputs import check_output_path
-    from siliconomics.mlperf.fit import CALIBRATION_PARAMETERS, fit_stack_parameter
+    from siliconomics.mlperf.fit import CALIBRATION_PARAMETERS, check_parameter, fit_stack_parameter
     from siliconomics.mlperf.table import FIT_TABLE, check_rows, load_table
+    from siliconomics.perf.stacks import resolve_stack
 
     if output is not None:
         check_output_path(output, what="-o/--output")
+    check_parameter(fit, tie or ())
+    software = resolve_stack(stack)
     path = table or FIT_TABLE
     mlperf = load_table(path)
     if mlperf.role != "fit":
@@ -256,7 +259,7 @@ def calibrate_stack(
                   console=err_console, transient=True) as progress:
         task = progress.add_task("fitting", total=None)
         result = fit_stack_parameter(
-            mlperf, stack, fit, calibration=load_cli_calibration(calibration), tie=tie or (),
+            mlperf, software, fit, calibration=load_cli_calibration(calibration), tie=tie or (),
             progress=lambda text: progress.update(task, description=text))
     rows_used = "; ".join(f"{r.row.round} {r.row.system} {r.row.benchmark} "
                           f"{r.row.tokens_s:,.1f} tok/s" for r in result.rows)

@@ -136,6 +136,21 @@ class StackFitResult:
     rows: tuple[RowResult, ...]
 
 
+def check_parameter(parameter: str, tie: Sequence[str] = ()) -> None:
+    """Refuse a parameter that is not fitted, or a tie that is not between stack fractions."""
+    if parameter not in (*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS):
+        raise SiliconomicsError(
+            f"parameter='{parameter}' is not a fitted parameter; valid: "
+            f"{', '.join((*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS))}")
+    for name in tie:
+        if parameter not in PARAMETER_FIELDS:
+            raise SiliconomicsError(f"tie='{name}': '{parameter}' is a calibration parameter; "
+                                    "only stack parameters can be tied")
+        if name not in PARAMETER_FIELDS:
+            raise SiliconomicsError(f"tie='{name}' is not a stack parameter; valid: "
+                                    f"{', '.join(PARAMETER_FIELDS)}")
+
+
 def fit_stack_parameter(table: MlperfTable, stack: Stack | str, parameter: str, *,
                         calibration: Calibration | None = None,
                         conditions: OfflineConditions | None = None,
@@ -147,16 +162,7 @@ def fit_stack_parameter(table: MlperfTable, stack: Stack | str, parameter: str, 
     software = resolve_stack(stack)
     calib = calibration or default_calibration()
     reference = resolve_stack("tensorrt-llm")
-    if parameter not in (*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS):
-        raise SiliconomicsError(
-            f"parameter='{parameter}' is not a fitted parameter; valid: "
-            f"{', '.join((*PARAMETER_FIELDS, *CALIBRATION_PARAMETERS))}")
-    for name in tie:
-        if name not in PARAMETER_FIELDS or parameter not in PARAMETER_FIELDS:
-            raise SiliconomicsError(f"tie='{name}': only stack parameters can be tied to a "
-                                    f"stack parameter; valid: {', '.join(PARAMETER_FIELDS)}")
-    if conditions is None:
-        conditions = fit_input_tokens(table, calib, reference, progress)
+    check_parameter(parameter, tie)
     on_calibrated = parameter in CALIBRATION_PARAMETERS
     rows = [r for r in table.rows if r.stack == software.id and r.scenario == "offline"
             and table.reference_row(r) is not None
@@ -166,6 +172,8 @@ def fit_stack_parameter(table: MlperfTable, stack: Stack | str, parameter: str, 
             f"{table.title}: no offline row of stack '{software.id}' with an H200 row of the "
             f"same round{' on a chip other than H100/H200' if on_calibrated else ''}: "
             f"nothing to fit '{parameter}' on")
+    if conditions is None:
+        conditions = fit_input_tokens(table, calib, reference, progress)
     high = 1.0 if parameter != "step_overhead_s" else 0.05
     low = 0.0 if parameter in CALIBRATION_PARAMETERS or parameter == "step_overhead_s" else 0.05
 
