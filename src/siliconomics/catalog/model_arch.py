@@ -22,17 +22,21 @@ from siliconomics.registry import Registry
 
 FfnKind = Literal["gated", "plain"]
 
+MAX_DIM = 2**31 - 1
+"""Largest size or count in a model shape (int32, what the frameworks store; the largest real
+ones are vocabularies of ~256k and context windows of 10 M tokens)."""
+
 
 class MoESpec(BaseModel):
     """Mixture-of-experts feed-forward layers."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    experts: int = Field(gt=1, description="Routed experts per MoE layer.")
-    experts_per_token: int = Field(gt=0, description="Routed experts each token visits (top-k).")
-    expert_ffn: int = Field(gt=0, description="Intermediate size of one expert.")
-    shared_experts: int = Field(ge=0, default=0, description="Experts every token visits.")
-    dense_layers: int = Field(ge=0, default=0, description="Leading layers with a dense FFN.")
+    experts: int = Field(gt=1, le=MAX_DIM, description="Routed experts per MoE layer.")
+    experts_per_token: int = Field(gt=0, le=MAX_DIM, description="Routed experts each token visits (top-k).")
+    expert_ffn: int = Field(gt=0, le=MAX_DIM, description="Intermediate size of one expert.")
+    shared_experts: int = Field(ge=0, le=MAX_DIM, default=0, description="Experts every token visits.")
+    dense_layers: int = Field(ge=0, le=MAX_DIM, default=0, description="Leading layers with a dense FFN.")
 
     @model_validator(mode="after")
     def _top_k(self) -> MoESpec:
@@ -48,11 +52,11 @@ class MLASpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    q_lora_rank: int = Field(ge=0, description="Query down-projection rank (0 = none).")
-    kv_lora_rank: int = Field(gt=0, description="Latent KV dimension cached per token.")
-    qk_nope_head_dim: int = Field(gt=0)
-    qk_rope_head_dim: int = Field(gt=0)
-    v_head_dim: int = Field(gt=0)
+    q_lora_rank: int = Field(ge=0, le=MAX_DIM, description="Query down-projection rank (0 = none).")
+    kv_lora_rank: int = Field(gt=0, le=MAX_DIM, description="Latent KV dimension cached per token.")
+    qk_nope_head_dim: int = Field(gt=0, le=MAX_DIM)
+    qk_rope_head_dim: int = Field(gt=0, le=MAX_DIM)
+    v_head_dim: int = Field(gt=0, le=MAX_DIM)
 
 
 class ModelArch(BaseModel):
@@ -63,16 +67,16 @@ class ModelArch(BaseModel):
     id: str = Field(min_length=1)
     name: str = ""
     source: str = Field(min_length=3, description="Where the shape comes from.")
-    layers: int = Field(gt=0)
-    hidden: int = Field(gt=0)
-    q_heads: int = Field(gt=0)
-    kv_heads: int = Field(gt=0)
-    head_dim: int = Field(gt=0)
-    ffn: int = Field(gt=0, description="Dense FFN intermediate size.")
+    layers: int = Field(gt=0, le=MAX_DIM)
+    hidden: int = Field(gt=0, le=MAX_DIM)
+    q_heads: int = Field(gt=0, le=MAX_DIM)
+    kv_heads: int = Field(gt=0, le=MAX_DIM)
+    head_dim: int = Field(gt=0, le=MAX_DIM)
+    ffn: int = Field(gt=0, le=MAX_DIM, description="Dense FFN intermediate size.")
     ffn_kind: FfnKind = "gated"
-    vocab: int = Field(gt=0)
+    vocab: int = Field(gt=0, le=MAX_DIM)
     tied_embeddings: bool = False
-    max_context: int = Field(gt=0, default=8192)
+    max_context: int = Field(gt=0, le=MAX_DIM, default=8192)
     learned_positions: int = Field(
         ge=0, default=0, description="Learned absolute position embeddings (GPT-3: 2048)."
     )
@@ -130,21 +134,22 @@ class _Cfg:
     def has(self, key: str) -> bool:
         return self.data.get(key) is not None
 
-    def whole(self, *keys: str, default: int | None = None, minimum: int = 1) -> int:
+    def whole(self, *keys: str, default: int | None = None, minimum: int = 1,
+              maximum: int = MAX_DIM) -> int:
         """The first present key among ``keys`` as a whole number >= ``minimum``."""
         for key in keys:
             if key in self.data and (self.data[key] is not None or default is None):
-                return self._checked(key, self.data[key], minimum)
+                return self._checked(key, self.data[key], minimum, maximum)
         if default is not None:
             return default
         raise self.fail(f"missing '{keys[0]}' (a whole number >= {minimum})")
 
-    def _checked(self, key: str, raw: Any, minimum: int) -> int:
+    def _checked(self, key: str, raw: Any, minimum: int, maximum: int) -> int:
         ok = isinstance(raw, int | float) and not isinstance(raw, bool)
         if not ok or not math.isfinite(raw) or raw != int(raw):
             raise self.fail(f"field '{key}': must be a whole number >= {minimum}, got {raw!r}")
-        if raw < minimum:
-            raise self.fail(f"field '{key}': must be >= {minimum}, got {raw!r}")
+        if not minimum <= raw <= maximum:
+            raise self.fail(f"field '{key}': must be >= {minimum} and <= {maximum:,}, got {raw!r}")
         return int(raw)
 
     def flag(self, key: str, default: bool) -> bool:
