@@ -10,7 +10,6 @@ e_flop (bf16, full clock), e_byte, the awake power and the clock exponent γ.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from siliconomics import catalog
-from siliconomics.errors import CatalogError
+from siliconomics.inputs import DATA_MAX_BYTES, load_json
 from siliconomics.workload.params import parameter_counts
 
 BF16_BYTES = 2.0
@@ -56,10 +55,7 @@ def llama_rates(batch: int, context: int, tokens_s: float, decode: bool) -> tupl
 
 def load_points(path: Path) -> tuple[float, float, list[PowerPoint]]:
     """(idle power [W], max SM clock [MHz], workloads) from an ``h100_power.json``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read power ground truth ({exc})") from None
+    data = load_json(path, what="power ground truth", max_bytes=DATA_MAX_BYTES)
     smi = data["meta"]["nvidia_smi"].splitlines()[1].split(", ")
     max_mhz = float(smi[2].split()[0])
     idle = 0.0
