@@ -319,3 +319,16 @@ def test_choose_device_smoke_is_cpu() -> None:
     assert choose_device(_NoCuda, smoke=True) == "cpu"
     with pytest.raises(SiliconomicsError, match="built without CUDA"):
         choose_device(_NoCuda, smoke=False)
+
+
+def test_capacity_requests_limit(cli: Cli) -> None:
+    _clean_error(cli("capacity", "--model", "llama3-8b", "--hardware", "h100-sxm",
+                     "--requests", "1000000"), "--requests 1,000,000", "limit of 100,000")
+
+
+def test_accelerator_built_in_python_refuses_a_negative_price() -> None:
+    from siliconomics.catalog.sourced import Range
+
+    accel = catalog.hardware("h100-sxm")
+    with pytest.raises(ValueError, match="price must be > 0"):
+        accel.model_validate({**accel.model_dump(), "price_usd": Range.point(-1.0)})

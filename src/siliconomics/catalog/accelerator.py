@@ -70,6 +70,13 @@ class Accelerator(BaseModel):
                 raise ValueError(f"peak for {dtype} must be > 0, got {flops}")
         return peaks
 
+    @field_validator("price_usd", "cloud_usd_per_hour")
+    @classmethod
+    def _positive_price(cls, price: Range | None) -> Range | None:
+        if price is not None and not price.low > 0:
+            raise ValueError(f"a price must be > 0, got low={price.low}")
+        return price
+
     def peak(self, dtype: Dtype) -> float:
         """Dense peak [FLOP/s] for a dtype, falling back to the next wider format the chip has.
 

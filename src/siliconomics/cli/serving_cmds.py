@@ -35,6 +35,7 @@ from siliconomics.serving.sim import SchedulerConfig, SimResult
 from siliconomics.serving.traffic import (
     AZURE_CONV_INPUT,
     AZURE_CONV_OUTPUT,
+    MAX_CAPACITY_REQUESTS,
     MAX_GENERATED_REQUESTS,
     MAX_SIMULATED_REQUESTS,
     LengthDist,
@@ -73,6 +74,8 @@ OutTok = Annotated[int | None, typer.Option("--output-tokens",
                                             help="Fixed answer length.")]
 NReq = Annotated[int, typer.Option(
     "--requests", help=f"Requests to simulate (at most {MAX_SIMULATED_REQUESTS:,}).")]
+CapReq = Annotated[int, typer.Option(
+    "--requests", help=f"Requests per bisection step (at most {MAX_CAPACITY_REQUESTS:,}).")]
 GenReq = Annotated[int, typer.Option(
     "--requests", help=f"Requests to write (at most {MAX_GENERATED_REQUESTS:,}).")]
 StackFlag = Annotated[str, typer.Option(
@@ -344,7 +347,7 @@ def capacity(
     input_tokens: InTok = None, output_tokens: OutTok = None,
     max_batch: MaxBatch = 256, token_budget: Budget = 8192, no_chunked_prefill: NoChunk = False,
     disaggregated: Disagg = False, prefill_instances: PreInst = 1, decode_instances: DecInst = 1,
-    slo_ttft_s: SloTtft = 2.0, slo_tpot_s: SloTpot = 0.1, requests: NReq = 3000,
+    slo_ttft_s: SloTtft = 2.0, slo_tpot_s: SloTpot = 0.1, requests: CapReq = 3000,
     search: Annotated[bool, typer.Option("--search", help="Search tp, batch, budget, "
                                          "aggregated/disaggregated for the cheapest.")] = False,
     seed: Seed = 0, as_json: JsonFlag = False, plot: PlotOpt = None, stack: StackFlag = "auto",
@@ -352,7 +355,7 @@ def capacity(
 ) -> None:
     """Highest request rate one replica sustains at the p99 TTFT/TPOT SLO (or --search)."""
     _at_least_one(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
-    _at_most("--requests", requests, MAX_SIMULATED_REQUESTS, "each bisection step simulates "
+    _at_most("--requests", requests, MAX_CAPACITY_REQUESTS, "each bisection step simulates "
              "them all")
     _seed(seed)
     slo = _slo(slo_ttft_s, slo_tpot_s)

@@ -49,6 +49,9 @@ simulates a few thousand requests per replica, not by one stream)."""
 MAX_SIMULATED_REQUESTS = 1_000_000
 """Most requests one ``serve`` run simulates: ~1 minute on one core with the compiled core
 (100,000 requests took 6 s on the project machine); more is refused at once."""
+MAX_CAPACITY_REQUESTS = 100_000
+"""Most requests per bisection step of ``capacity`` (~15 steps each simulate them all:
+about as long as one ``serve`` run at :data:`MAX_SIMULATED_REQUESTS`)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
