@@ -24,9 +24,10 @@ from siliconomics.catalog import process_nodes
 from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.catalog.sourced import Range
 from siliconomics.economics.distributions import SAMPLERS
-from siliconomics.economics.scenario import CAPACITY_METHODS, Scenario, load_scenario
-from siliconomics.economics.strategy import OPTION_TYPES
-from siliconomics.economics.study import option_unit_cost
+from siliconomics.economics.resolve import CAPACITY_METHODS, Scenario
+from siliconomics.economics.scenario import load_scenario
+from siliconomics.economics.strategy import OPTION_CLASSES
+from siliconomics.economics.study import as_scenario, option_unit_cost
 from siliconomics.errors import SiliconomicsError
 from siliconomics.perf.predict import predict_step
 from siliconomics.perf.stacks import STACK_DIR, Stack, load_stack, shipped_stacks
@@ -204,7 +205,7 @@ def test_sampler_contract(name: str) -> None:
 
 @cache
 def _scenario(path: Path) -> Scenario:
-    return load_scenario(str(path))
+    return as_scenario(path)
 
 
 @cache
@@ -219,11 +220,10 @@ def _unit_cost_positive(path: Path, option_id: str) -> None:
 
 
 def _cheapest_scenario_with(predicate: Any) -> tuple[Path, dict[str, Any]]:
-    """The shipped scenario (fewest serving simulations first) with an option matching
+    """The shipped scenario (fewest serving-sized generations first) with an option matching
     ``predicate``, and that option."""
     def cost(path: Path) -> int:
-        return sum(o.get("capacity", {}).get("method") == "serving"
-                   for o in _raw(path)["options"])
+        return path.read_text().count("method: serving")
 
     for path in sorted(SCENARIOS, key=cost):
         for option in _raw(path)["options"]:
@@ -253,16 +253,22 @@ def _first_number_key(params: dict[str, Any]) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("option_type", list(OPTION_TYPES))
+def _numbers_of(option: dict[str, Any]) -> dict[str, Any]:
+    """Where an option's own numbers live: ``params`` (custom chips) or its first roadmap
+    generation (merchant options)."""
+    return option.get("params") or option["roadmap"][0]
+
+
+@pytest.mark.parametrize("option_type", list(OPTION_CLASSES))
 def test_option_type_contract(option_type: str, tmp_path: Path) -> None:
     path, raw_option = _cheapest_scenario_with(lambda o: o.get("type") == option_type)
     _unit_cost_positive(path, raw_option["id"])
-    key = _first_number_key(raw_option.get("params", {}))
+    key = _first_number_key(_numbers_of(raw_option))
     assert key is not None, f"{option_type}: no numeric param to mutate in {path}"
 
     def edit(d: dict[str, Any]) -> None:
-        opt = next(o for o in d["options"] if o["id"] == raw_option["id"])
-        opt["params"][key] = _set_number(opt["params"][key], -1.0)
+        numbers = _numbers_of(next(o for o in d["options"] if o["id"] == raw_option["id"]))
+        numbers[key] = _set_number(numbers[key], -1.0)
 
     bad = _mutated(path, tmp_path / path.name, edit)
     with pytest.raises(SiliconomicsError, match=key):
@@ -270,37 +276,43 @@ def test_option_type_contract(option_type: str, tmp_path: Path) -> None:
 
 
 #: A capacity block for methods no shipped scenario uses yet (on google-tpu-partner's
-#: buy-h100 option, which needs no serving simulation).
+#: current-tpu generation).
 CAPACITY_EXAMPLES: dict[str, dict[str, Any]] = {
     "explicit": {"method": "explicit", "queries_per_s_per_chip": {
         "value": 2.0, "source": "contract test example"}},
 }
 
 
+def _capacity_of(option: dict[str, Any]) -> dict[str, Any]:
+    holder = option["roadmap"][0] if "roadmap" in option else option
+    block: dict[str, Any] = holder.setdefault("capacity", {"method": "serving"})
+    return block
+
+
 @pytest.mark.parametrize("method", list(CAPACITY_METHODS))
 def test_capacity_method_contract(method: str, tmp_path: Path) -> None:
     try:
         path, raw_option = _cheapest_scenario_with(
-            lambda o: o.get("capacity", {}).get("method") == method)
-        block = copy.deepcopy(raw_option["capacity"])
+            lambda o: _capacity_of(copy.deepcopy(o)).get("method") == method)
+        block = copy.deepcopy(_capacity_of(copy.deepcopy(raw_option)))
     except AssertionError:
         assert method in CAPACITY_EXAMPLES, f"capacity method {method}: no example"
         base = DATA / "scenarios" / "google-tpu-partner.yaml"
         path, block = base, CAPACITY_EXAMPLES[method]
-        raw_option = {"id": "buy-h100"}
+        raw_option = {"id": "current-tpu"}
         path = _mutated(base, tmp_path / base.name, lambda d: next(
-            o for o in d["options"] if o["id"] == "buy-h100").__setitem__("capacity", block))
+            o for o in d["options"] if o["id"] == "current-tpu")["roadmap"][0].__setitem__(
+                "capacity", block))
     _unit_cost_positive(path, raw_option["id"])
     key = _first_number_key({k: v for k, v in block.items() if k != "method"})
 
     def edit(d: dict[str, Any]) -> None:
         opt = next(o for o in d["options"] if o["id"] == raw_option["id"])
         if key is not None:
-            opt["capacity"][key] = _set_number(opt["capacity"][key], -1.0)
+            _capacity_of(opt)[key] = _set_number(_capacity_of(opt)[key], -1.0)
         else:  # the serving method's numbers live in the scenario's serving block
             d["serving"]["headroom_frac"] = _set_number(d["serving"]["headroom_frac"], -1.0)
 
     bad = _mutated(path, tmp_path / f"bad-{path.name}", edit)
-    # the error names the field, or the capacity it feeds (checked where it is used)
-    with pytest.raises(SiliconomicsError, match=f"{key or 'headroom_frac'}|capacity_qps_per_chip"):
+    with pytest.raises(SiliconomicsError, match=f"{key or 'headroom_frac'}"):
         load_scenario(str(bad))

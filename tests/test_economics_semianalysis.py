@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from siliconomics.economics.scenario import load_scenario
-from siliconomics.economics.study import explain_target, reproduce
+from siliconomics.economics.study import as_scenario, explain_target, reproduce
 
 PUBLISHED_GPUS = 28_936
 PUBLISHED_SERVERS = 3_617
@@ -23,7 +22,7 @@ PUBLISHED_USD_PER_QUERY = 0.0036
 
 
 def test_semianalysis_2023_reproduction_within_10_percent() -> None:
-    rp = reproduce(load_scenario("semianalysis-2023"))
+    rp = reproduce(as_scenario("semianalysis-2023"))
     assert rp is not None
     assert rp.gpus == pytest.approx(PUBLISHED_GPUS, rel=0.10)
     assert rp.servers == pytest.approx(PUBLISHED_SERVERS, rel=0.10)
@@ -34,7 +33,7 @@ def test_semianalysis_2023_reproduction_within_10_percent() -> None:
 def test_four_cents_is_reached_by_a_different_set_of_assumptions() -> None:
     # Bernstein (Rasgon) via Reuters 2023-10-05: ~4 cents per query. The cumulative steps
     # (on-demand price, no 2x FasterTransformer gain, 37.5% utilisation) must get there.
-    out = explain_target(load_scenario("semianalysis-2023"))
+    out = explain_target(as_scenario("semianalysis-2023"))
     assert out is not None
     target, _, steps = out
     assert target == pytest.approx(0.04)

@@ -77,7 +77,7 @@ def test_report_is_self_contained_with_the_dashboard_charts(report: Path) -> Non
                  "silicon"):
         assert (report.parent / f"{name}.csv").stat().st_size > 50
         assert f"href='{name}.csv'" in text
-    assert "gpt3-175b on 8x h100-sxm (tp8)" in text and "inference-asic-v5e-like" in text
+    assert "gpt3-175b on 8x a100-sxm-80gb (tp8)" in text and "inference-asic-hbm3-96gb" in text
 
 
 def test_no_snake_case_field_names_and_money_in_human_units(report: Path) -> None:

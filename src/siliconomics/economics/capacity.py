@@ -40,12 +40,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from siliconomics import catalog
 from siliconomics.catalog.sourced import Range
-from siliconomics.economics.defaults import SourcedRange, parse_sourced_ranges
-from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.economics.defaults import SourcedRange
+from siliconomics.economics.scenario import ServingSpec, TrafficSpec
+from siliconomics.economics.spec_types import Leaf
+from siliconomics.errors import SiliconomicsError
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.serving import Deployment, FleetResult, Slo, Traffic, size_fleet
+from siliconomics.serving.capacity import max_rate_at_slo
 from siliconomics.serving.traffic import LengthDist
 from siliconomics.workload.params import parameter_counts
 
@@ -91,56 +96,22 @@ DEFAULT_PEAK_TO_MEAN = SourcedRange(
     Range.point(1.5), "serving layer default (docs/serving.md): peak-hour / daily-mean rate "
     "1.5, an assumption (no public hourly ChatGPT curve)")
 DEFAULT_CAPACITY_SCALE = SourcedRange(Range.point(1.0), "as modelled by the serving layer")
-_INT_FIELDS = {"n_requests": (1500, 200), "capacity_seeds": (2, 1), "sample_replicas": (1, 0),
-               "seed": (0, 0)}
 
 
-def parse_serving_setup(block: Any, where: str) -> ServingSetup:
-    """The ``serving:`` block of a scenario (every field optional; one-line errors)."""
-    if block is None:
-        block = {}
-    if not isinstance(block, dict):
-        raise CatalogError(f"{where}: expected a mapping, got {type(block).__name__}")
-    known = {"slo", "peak_to_mean", "headroom_frac", "capacity_scale", "lengths",
-             *_INT_FIELDS}
-    extra = sorted(set(block) - known)
-    if extra:
-        raise CatalogError(f"{where}: unknown field(s) {', '.join(extra)}; allowed: "
-                           f"{', '.join(sorted(known))}")
-    slo_raw = block.get("slo") or {}
-    if not isinstance(slo_raw, dict):
-        raise CatalogError(f"{where}.slo: expected a mapping with ttft_s, tpot_s, percentile")
-    if slo_raw and "source" not in slo_raw:
-        raise CatalogError(f"{where}.slo: missing 'source'")
-    try:
-        slo = Slo(**{k: v for k, v in slo_raw.items() if k != "source"})
-    except ValueError as exc:
-        first = str(exc).splitlines()
-        raise CatalogError(f"{where}.slo: {' '.join(first[:3])}") from None
-    ranges = parse_sourced_ranges(
-        {k: block[k] for k in ("peak_to_mean", "headroom_frac", "capacity_scale") if k in block},
-        where)
-    ptm = ranges.get("peak_to_mean", DEFAULT_PEAK_TO_MEAN)
-    if ptm.range.low < 1.0 or ptm.range.high >= 2.0:
-        raise CatalogError(f"{where}.peak_to_mean: must be in [1, 2) (a cosine diurnal "
-                           f"profile), got {ptm.range.low}..{ptm.range.high}")
-    scale = ranges.get("capacity_scale", DEFAULT_CAPACITY_SCALE)
-    if scale.range.low <= 0:
-        raise CatalogError(f"{where}.capacity_scale: must be > 0, got {scale.range.low}")
-    headroom = ranges["headroom_frac"].central if "headroom_frac" in ranges else 0.1
-    if not 0.0 <= headroom < 1.0:
-        raise CatalogError(f"{where}.headroom_frac: must be in [0, 1), got {headroom}")
-    lengths = str(block.get("lengths", "lognormal"))
-    if lengths not in ("lognormal", "fixed"):
-        raise CatalogError(f"{where}.lengths: must be 'lognormal' or 'fixed', got {lengths!r}")
-    ints: dict[str, int] = {}
-    for name, (default, low) in _INT_FIELDS.items():
-        value = block.get(name, default)
-        if not isinstance(value, int) or value < low:
-            raise CatalogError(f"{where}.{name}: must be an integer >= {low}, got {value!r}")
-        ints[name] = value
-    return ServingSetup(slo=slo, peak_to_mean=ptm, headroom_frac=headroom,
-                        capacity_scale=scale, lengths=lengths, **ints)
+def setup_from_spec(spec: ServingSpec) -> ServingSetup:
+    """The typed ``serving:`` block as the fleet sizing's settings (defaults filled in)."""
+    slo = Slo() if spec.slo is None else Slo(ttft_s=spec.slo.ttft_s, tpot_s=spec.slo.tpot_s,
+                                              percentile=spec.slo.percentile)
+
+    def sourced(leaf: Leaf | None, default: SourcedRange) -> SourcedRange:
+        return default if leaf is None else SourcedRange(leaf.range, leaf.source)
+
+    return ServingSetup(
+        slo=slo, peak_to_mean=sourced(spec.peak_to_mean, DEFAULT_PEAK_TO_MEAN),
+        headroom_frac=0.1 if spec.headroom_frac is None else spec.headroom_frac.range.central,
+        capacity_scale=sourced(spec.capacity_scale, DEFAULT_CAPACITY_SCALE),
+        lengths=spec.lengths, n_requests=spec.n_requests, capacity_seeds=spec.capacity_seeds,
+        sample_replicas=spec.sample_replicas, seed=spec.seed)
 
 
 def _lengths(mean_tokens: float, sigma: float, kind: str) -> LengthDist:
@@ -152,22 +123,25 @@ def _lengths(mean_tokens: float, sigma: float, kind: str) -> LengthDist:
                       max_tokens=MAX_TOKENS)
 
 
-def serving_traffic(traffic: dict[str, SourcedRange], setup: ServingSetup) -> Traffic:
-    """The serving layer's :class:`Traffic` for a scenario's central traffic.
+def serving_traffic(traffic: TrafficSpec, setup: ServingSetup,
+                    input_tokens: float | None = None,
+                    output_tokens: float | None = None) -> Traffic:
+    """The serving layer's :class:`Traffic` for a scenario's central traffic (or other mean
+    lengths, for the response surface).
 
     Mean prompt and answer lengths are the scenario's; their spread is the Azure trace's
     (lognormal) unless ``lengths: fixed``. A mean prompt below one token becomes one token
     (the simulator needs a prompt; SemiAnalysis count no prompt cost).
     """
     t = traffic
+    tin = t.input_tokens_per_query.range.central if input_tokens is None else input_tokens
+    tout = t.output_tokens_per_query.range.central if output_tokens is None else output_tokens
     return Traffic(
-        daily_users=t["daily_users"].central,
-        queries_per_user_per_day=t["queries_per_user_per_day"].central,
+        daily_users=t.daily_users.range.central,
+        queries_per_user_per_day=t.queries_per_user_per_day.range.central,
         peak_to_mean=setup.peak_to_mean.central,
-        input_tokens=_lengths(t["input_tokens_per_query"].central, AZURE_INPUT_SIGMA,
-                              setup.lengths),
-        output_tokens=_lengths(t["output_tokens_per_query"].central, AZURE_OUTPUT_SIGMA,
-                               setup.lengths),
+        input_tokens=_lengths(tin, AZURE_INPUT_SIGMA, setup.lengths),
+        output_tokens=_lengths(tout, AZURE_OUTPUT_SIGMA, setup.lengths),
     )
 
 
@@ -209,6 +183,46 @@ def _short_label(dep: Deployment) -> str:
 
 
 @dataclass(frozen=True)
+class CapacitySurface:
+    """Capacity per chip [queries/s] as a function of the mean prompt and answer lengths.
+
+    Time per query on one chip is linear in the tokens around the central lengths (prefill
+    work grows with the prompt, decode steps with the answer)::
+
+        t(in, out) = t0 + s_in (in - in0) + s_out (out - out0),   capacity = 1 / t
+
+    with ``t0`` = 1 / capacity at the central lengths and the slopes from the serving layer
+    at the high end of each length range (or the FLOP count's proportionality, or 0 for an
+    explicit capacity). ``t`` is floored at a tenth of ``t0``.
+    """
+
+    input_tokens0: float
+    output_tokens0: float
+    s_per_query0: float
+    s_per_input_token: float
+    s_per_output_token: float
+
+    def ratio(self, input_tokens: Any, output_tokens: Any) -> Any:
+        """Capacity at these lengths over capacity at the central lengths (vectorised)."""
+        t = (self.s_per_query0 + self.s_per_input_token * (input_tokens - self.input_tokens0)
+             + self.s_per_output_token * (output_tokens - self.output_tokens0))
+        return self.s_per_query0 / np.maximum(t, 0.1 * self.s_per_query0)
+
+    @classmethod
+    def flat(cls, qps: float, traffic: TrafficSpec) -> CapacitySurface:
+        return cls(traffic.input_tokens_per_query.range.central,
+                   traffic.output_tokens_per_query.range.central, 1.0 / qps, 0.0, 0.0)
+
+    @classmethod
+    def proportional(cls, qps: float, traffic: TrafficSpec) -> CapacitySurface:
+        """Time per query proportional to all its tokens (the FLOP count: 2N per token)."""
+        tin = traffic.input_tokens_per_query.range.central
+        tout = traffic.output_tokens_per_query.range.central
+        per_token = 1.0 / qps / max(tin + tout, 1.0)
+        return cls(tin, tout, 1.0 / qps, per_token, per_token)
+
+
+@dataclass(frozen=True)
 class ServedFleet:
     """The fleet chosen for one option and what the economics layer takes from it."""
 
@@ -216,6 +230,7 @@ class ServedFleet:
     tried: tuple[tuple[int, int | None, str], ...]  # (tp, chips or None, note)
     capacity_qps_per_chip: SourcedRange
     utilisation_frac: SourcedRange
+    surface: CapacitySurface
 
     def summary(self) -> dict[str, Any]:
         """What the study's JSON shows about the fleet."""
@@ -240,9 +255,10 @@ class ServedFleet:
         }
 
 
-def served_fleet(model_id: str, hardware: str, traffic: dict[str, SourcedRange],
+def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
                  setup: ServingSetup, where: str, weight_dtype: str | None = None,
-                 kv_dtype: str | None = None, tps: list[int] | None = None) -> ServedFleet:
+                 kv_dtype: str | None = None, tps: list[int] | None = None,
+                 stack: str | None = None) -> ServedFleet:
     """Size the fleet for the scenario's traffic on ``hardware`` (module doc) and derive the
     capacity per chip [queries/s] and utilisation ranges the strategy samples."""
     wd = weight_dtype or default_weight_dtype(hardware)
@@ -256,14 +272,17 @@ def served_fleet(model_id: str, hardware: str, traffic: dict[str, SourcedRange],
     tr = serving_traffic(traffic, setup)
     best: FleetResult | None = None
     tried: list[tuple[int, int | None, str]] = []
+    extra = {} if stack is None else {"stack": stack}
     for tp in candidates:
         try:
             dep = Deployment(model=model_id, hardware=hardware, tp=tp, weight_dtype=wd,
-                             kv_dtype=kd)
+                             kv_dtype=kd, **extra)
             fleet = _fleet(tr, dep, setup)
         except SiliconomicsError as exc:  # does not fit, SLO unreachable: try the next TP
             tried.append((tp, None, str(exc).split(";")[0][:160]))
             continue
+        except ValueError as exc:  # a bad stack name etc. from the deployment model
+            raise SiliconomicsError(f"{where}: {str(exc).splitlines()[0]}") from None
         tried.append((tp, fleet.chips, "ok"))
         if best is None or fleet.chips < best.chips:
             best = fleet
@@ -285,26 +304,36 @@ def served_fleet(model_id: str, hardware: str, traffic: dict[str, SourcedRange],
         f"serving layer fleet: mean / capacity of {best.replicas} replicas sized for the peak "
         f"hour (peak/mean {ptm.central:g}, headroom {best.headroom_frac:g}); range from "
         f"peak/mean {ptm.low:g}-{ptm.high:g} ({setup.peak_to_mean.source})")
-    return ServedFleet(best, tuple(tried), cap, util)
+    surface = _surface(best, traffic, setup, per_chip)
+    return ServedFleet(best, tuple(tried), cap, util, surface)
 
 
-def serving_capacity(cfg: dict[str, Any], hardware: str, model_id: str,
-                     traffic: dict[str, SourcedRange], setup: ServingSetup,
-                     where: str) -> ServedFleet:
-    """The ``capacity: {method: serving, weight_dtype:, kv_dtype:, tp: [..]}`` of an option."""
-    allowed = {"method", "weight_dtype", "kv_dtype", "tp"}
-    extra = sorted(set(cfg) - allowed)
-    if extra:
-        raise CatalogError(f"{where}.capacity: unknown field(s) {', '.join(extra)} for method "
-                           f"'serving'; allowed: {', '.join(sorted(allowed))}")
-    tps = cfg.get("tp")
-    if tps is not None and (not isinstance(tps, list) or not tps
-                            or not all(isinstance(x, int) and x >= 1 for x in tps)):
-        raise CatalogError(f"{where}.capacity.tp: expected a list of integers >= 1, got {tps!r}")
-    for key in ("weight_dtype", "kv_dtype"):
-        if key in cfg and str(cfg[key]) not in _BYTES:
-            raise CatalogError(f"{where}.capacity.{key}: must be one of "
-                               f"{', '.join(sorted(_BYTES))}, got {cfg[key]!r}")
-    wd = str(cfg["weight_dtype"]) if "weight_dtype" in cfg else None
-    kd = str(cfg["kv_dtype"]) if "kv_dtype" in cfg else None
-    return served_fleet(model_id, hardware, traffic, setup, where, wd, kd, tps)
+@lru_cache(maxsize=128)
+def _replica_capacity(traffic: Traffic, deployment: Deployment, setup: ServingSetup) -> float:
+    return max_rate_at_slo(deployment, traffic, setup.slo, seed=setup.seed,
+                           n_requests=setup.n_requests).rate_per_s
+
+
+def _surface(best: FleetResult, traffic: TrafficSpec, setup: ServingSetup,
+             per_chip: float) -> CapacitySurface:
+    """The response surface (:class:`CapacitySurface`): the chosen deployment's replica
+    capacity at the high end of each length range, one bisection each (no fleet sizing)."""
+    tin0 = traffic.input_tokens_per_query.range.central
+    tout0 = traffic.output_tokens_per_query.range.central
+    t0 = 1.0 / per_chip
+    slopes = []
+    for name, lo_hi in (("in", traffic.input_tokens_per_query.range),
+                        ("out", traffic.output_tokens_per_query.range)):
+        center = tin0 if name == "in" else tout0
+        if lo_hi.high <= center:
+            slopes.append(0.0)
+            continue
+        kwargs = {"input_tokens": lo_hi.high} if name == "in" else {"output_tokens": lo_hi.high}
+        tr = serving_traffic(traffic, setup, **kwargs)
+        try:
+            rate = _replica_capacity(tr, best.deployment, setup)
+        except SiliconomicsError:  # the SLO fails at the longest lengths: a steep slope
+            rate = best.replica_capacity_per_s * center / lo_hi.high * 0.5
+        t_hi = best.chips_per_replica / max(rate, 1e-12)
+        slopes.append((t_hi - t0) / (lo_hi.high - center))
+    return CapacitySurface(tin0, tout0, t0, slopes[0], slopes[1])

@@ -62,7 +62,8 @@ def resolve_design(ref: str, where: str, scenario_dir: Path | None = None) -> Pa
 
 
 @cache
-def _report(path: Path) -> Any:
+def design_report(path: Path) -> Any:
+    """The silicon model's evaluation of a design file (once per path and process)."""
     from siliconomics.silicon.chip import evaluate
     from siliconomics.silicon.design import load_design
 
@@ -89,7 +90,7 @@ def design_params(ref: str, where: str, scales: dict[str, SourcedRange],
     """Derived strategy inputs of a custom chip (module doc)."""
     path = resolve_design(ref, where, scenario_dir)
     try:
-        rep = _report(path)
+        rep = design_report(path)
     except SiliconomicsError as exc:
         raise type(exc)(f"{where}.design: {exc}") from None
     one = SourcedRange(Range.point(1.0), "default")

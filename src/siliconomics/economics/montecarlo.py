@@ -1,11 +1,11 @@
 """The strategy Monte Carlo: sample every uncertain input, evaluate all options at once,
-and summarise: NPV distributions, probability each option is best, break-even demand and a
-tornado of the inputs that move the decision most.
+and summarise: NPV distributions, probability each option is best, levelised cost, fleet by
+vintage, break-even demand and horizon per custom option, and a tornado.
 
-Seeded and vectorised: one :class:`numpy.random.Generator` from the seed draws every range
-(in the sorted order of their names, so adding an option does not reshuffle the others) and
-the uniform event draws of each custom-chip program; draws are evaluated in chunks with the
-same generator state, so the result depends only on (scenario, draws, seed).
+Seeded, vectorised and sampled per block: block ``b`` of :data:`BLOCK` draws has its own
+generator ``default_rng([seed, b])`` drawing every range (in the sorted order of their
+names) and the uniform event draws of each custom programme, so memory stays flat in the
+number of draws and the result depends only on (scenario, draws, seed).
 
 The deterministic calculation (:func:`deterministic`) takes every input at its central value
 and the expectation over the discrete events (first-pass success, respin, failure)
@@ -21,15 +21,21 @@ import numpy as np
 
 from siliconomics.economics.distributions import SAMPLERS
 from siliconomics.economics.strategy import (
-    CUSTOM_TYPES,
+    CustomProgram,
     OptionPaths,
     StrategyModel,
     evaluate,
-    present_value,
+    npv_by_horizon,
+    present_values,
 )
 from siliconomics.economics.tco import FloatArray
+from siliconomics.errors import SiliconomicsError
 
 Progress = Callable[[int], None]
+#: Draws per sampling block (memory per block is a few tens of MB for a 10-year horizon).
+BLOCK = 8192
+#: Most draws ``run_monte_carlo`` accepts (memory of the NPV arrays: 8 bytes x options).
+MAX_DRAWS = 5_000_000
 
 
 def sample_inputs(model: StrategyModel, n: int, rng: np.random.Generator,
@@ -40,96 +46,138 @@ def sample_inputs(model: StrategyModel, n: int, rng: np.random.Generator,
 
 
 def sample_events(model: StrategyModel, n: int, rng: np.random.Generator) -> dict[str, FloatArray]:
-    """Uniform draws (N, 2) deciding first-pass and respin success of each custom program."""
-    return {o.id: rng.random((n, 2)) for o in model.options if o.type in CUSTOM_TYPES}
+    """Uniform draws (N, 2) deciding first-pass and respin success of each custom programme."""
+    return {o.id: rng.random((n, 2)) for o in model.options if o.custom}
 
 
 @dataclass(frozen=True)
 class StrategyResult:
-    """Monte Carlo outcome: NPV [USD] per option and draw, and the summaries."""
+    """Monte Carlo outcome.
+
+    ``npv_usd``: NPV [USD] per option and draw; ``levelised_usd_per_query``: per option and
+    draw, PV of costs / PV of queries served; ``mean_chips``: per option (owned GPUs + rented,
+    custom chips) mean per quarter; ``fleet_by_vintage``: per option, mean chips installed per
+    generation per quarter (plus ``rented``); ``mean_costs``: per option, category -> mean
+    USD per quarter; ``unserved_queries``: per option, mean unserved queries per quarter;
+    ``custom_success_frac``: share of draws where the programme delivered a chip.
+    """
 
     option_ids: tuple[str, ...]
     npv_usd: dict[str, FloatArray]
+    levelised_usd_per_query: dict[str, FloatArray]
     prob_best: dict[str, float]
     recommended: str
     draws: int
     seed: int
-    mean_chips: dict[str, tuple[FloatArray, FloatArray]]  # (gpu, custom) mean per quarter
-    mean_costs: dict[str, dict[str, FloatArray]]  # category -> mean USD per quarter
+    mean_chips: dict[str, tuple[FloatArray, FloatArray]]
+    fleet_by_vintage: dict[str, dict[str, FloatArray]]
+    mean_costs: dict[str, dict[str, FloatArray]]
+    unserved_queries: dict[str, FloatArray]
     custom_success_frac: dict[str, float]
 
     def summary(self) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
         for k in self.option_ids:
             v = self.npv_usd[k]
+            lev = self.levelised_usd_per_query[k]
             out[k] = {
                 "npv_mean_usd": float(v.mean()),
                 "npv_p05_usd": float(np.percentile(v, 5)),
                 "npv_p50_usd": float(np.percentile(v, 50)),
                 "npv_p95_usd": float(np.percentile(v, 95)),
                 "prob_best": self.prob_best[k],
+                "levelised_usd_per_query_mean": float(lev.mean()),
+                "levelised_usd_per_query_p05": float(np.percentile(lev, 5)),
+                "levelised_usd_per_query_p95": float(np.percentile(lev, 95)),
+                "unserved_queries_total": float(self.unserved_queries[k].sum()),
             }
         return out
 
 
-def _accumulate(acc: dict[str, dict[str, FloatArray]], paths: dict[str, OptionPaths]) -> None:
-    for k, v in paths.items():
-        slot = acc.setdefault(k, {})
-        for cat, arr in v.costs.items():
-            slot[cat] = slot.get(cat, 0.0) + arr.sum(axis=0)
-        slot["__gpu"] = slot.get("__gpu", 0.0) + v.gpu_chips.sum(axis=0)
-        slot["__custom"] = slot.get("__custom", 0.0) + v.custom_chips.sum(axis=0)
-        if v.arrival_quarter.size:
-            ok = np.isfinite(v.arrival_quarter).sum()
-            slot["__success"] = slot.get("__success", 0.0) + np.array([float(ok)])
+class _Acc:
+    """Running sums per option over blocks (means at the end)."""
+
+    def __init__(self) -> None:
+        self.costs: dict[str, dict[str, FloatArray]] = {}
+        self.vintage: dict[str, dict[str, FloatArray]] = {}
+        self.unserved: dict[str, FloatArray] = {}
+        self.success: dict[str, float] = {}
+
+    def add(self, model: StrategyModel, paths: dict[str, OptionPaths]) -> None:
+        for k, v in paths.items():
+            slot = self.costs.setdefault(k, {})
+            for cat, arr in v.costs.items():
+                slot[cat] = slot.get(cat, 0.0) + arr.sum(axis=0)
+            vint = self.vintage.setdefault(k, {})
+            for lab, arr in v.chips.items():
+                vint[lab] = vint.get(lab, 0.0) + arr.sum(axis=0)
+            vint["rented"] = vint.get("rented", 0.0) + v.rented_chips.sum(axis=0)
+            self.unserved[k] = self.unserved.get(k, 0.0) + v.unserved_queries.sum(axis=0)
+            if v.arrival_quarter.size:
+                self.success[k] = self.success.get(k, 0.0) + float(
+                    np.isfinite(v.arrival_quarter).sum())
+
+
+def _custom_labels(model: StrategyModel, option_id: str, labels: list[str]) -> set[str]:
+    opt = model.option(option_id)
+    if not isinstance(opt, CustomProgram):
+        return set()
+    return {lab for lab in labels if lab.startswith(f"{opt.chip.label} gen ")}
 
 
 def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
-                    chunk: int = 5_000, progress: Progress | None = None,
-                    distribution: str = "pert") -> StrategyResult:
-    """Sample ``draws`` input sets, evaluate every option, and summarise."""
-    if draws < 1:
-        from siliconomics.errors import SiliconomicsError
-
-        raise SiliconomicsError(f"draws={draws} must be >= 1")
-    rng = np.random.default_rng(seed)
-    p = sample_inputs(model, draws, rng, distribution)
-    ev = sample_events(model, draws, rng)
-    npv: dict[str, list[FloatArray]] = {o.id: [] for o in model.options}
-    acc: dict[str, dict[str, FloatArray]] = {}
-    for start in range(0, draws, chunk):
-        stop = min(draws, start + chunk)
-        p_c = {k: v[start:stop] for k, v in p.items()}
-        ev_c = {k: v[start:stop] for k, v in ev.items()}
-        paths = evaluate(model, p_c, ev_c)
-        pv = present_value(model, p_c, paths)
-        for k, v in pv.items():
-            npv[k].append(-v)
-        _accumulate(acc, paths)
-        if progress is not None:
-            progress(stop - start)
-    npv_all = {k: np.concatenate(v) for k, v in npv.items()}
+                    progress: Progress | None = None, distribution: str = "pert",
+                    block: int = BLOCK) -> StrategyResult:
+    """Sample ``draws`` input sets block by block, evaluate every option, and summarise."""
+    if not 1 <= draws <= MAX_DRAWS:
+        raise SiliconomicsError(f"draws={draws} must be between 1 and {MAX_DRAWS:,}")
+    if seed < 0:
+        raise SiliconomicsError(f"seed={seed} must be >= 0")
     ids = tuple(o.id for o in model.options)
+    npv: dict[str, list[FloatArray]] = {k: [] for k in ids}
+    lev: dict[str, list[FloatArray]] = {k: [] for k in ids}
+    acc = _Acc()
+    for b, start in enumerate(range(0, draws, block)):
+        n = min(draws, start + block) - start
+        rng = np.random.default_rng([seed, b])
+        p = sample_inputs(model, n, rng, distribution)
+        ev = sample_events(model, n, rng)
+        paths = evaluate(model, p, ev)
+        pv, served = present_values(model, p, paths)
+        for k in ids:
+            npv[k].append(-pv[k])
+            lev[k].append(pv[k] / np.maximum(served[k], 1e-300))
+        acc.add(model, paths)
+        if progress is not None:
+            progress(n)
+    npv_all = {k: np.concatenate(v) for k, v in npv.items()}
+    lev_all = {k: np.concatenate(v) for k, v in lev.items()}
     stacked = np.vstack([npv_all[k] for k in ids])
     best = np.argmax(stacked, axis=0)
     prob = {k: float(np.mean(best == i)) for i, k in enumerate(ids)}
     means = {k: float(npv_all[k].mean()) for k in ids}
     recommended = max(ids, key=lambda k: (prob[k], means[k]))
-    mean_costs = {k: {c: v / draws for c, v in slot.items() if not c.startswith("__")}
-                  for k, slot in acc.items()}
-    mean_chips = {k: (slot["__gpu"] / draws, slot["__custom"] / draws) for k, slot in acc.items()}
-    success = {k: float(slot["__success"][0] / draws) for k, slot in acc.items()
-               if "__success" in slot}
-    return StrategyResult(ids, npv_all, prob, recommended, draws, seed, mean_chips, mean_costs,
-                          success)
+    mean_costs = {k: {c: v / draws for c, v in slot.items()} for k, slot in acc.costs.items()}
+    vintage = {k: {lab: v / draws for lab, v in slot.items()} for k, slot in acc.vintage.items()}
+    mean_chips: dict[str, tuple[FloatArray, FloatArray]] = {}
+    zero = np.zeros(model.horizon_quarters)
+    for k, slot in vintage.items():
+        custom = _custom_labels(model, k, list(slot))
+        gpu = sum((v for lab, v in slot.items() if lab not in custom), zero)
+        cus = sum((v for lab, v in slot.items() if lab in custom), zero)
+        mean_chips[k] = (np.asarray(gpu), np.asarray(cus))
+    unserved = {k: v / draws for k, v in acc.unserved.items()}
+    success = {k: v / draws for k, v in acc.success.items()}
+    return StrategyResult(ids, npv_all, lev_all, prob, recommended, draws, seed, mean_chips,
+                          vintage, mean_costs, unserved, success)
 
 
 def _event_rows(model: StrategyModel, p: dict[str, FloatArray], m: int
                 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, FloatArray]]:
     """Repeat ``m`` input sets three times with the three event outcomes of each custom
-    program, and the weight of each row for the expectation.
+    programme, and the weight of each row for the expectation.
 
-    Rows (first pass ok), (respin ok), (program fails): u = (0, 0), (1, 0), (1, 1) with
+    Rows (first pass ok), (respin ok), (programme fails): u = (0, 0), (1, 0), (1, 1) with
     weights p1, (1 - p1) p2, (1 - p1)(1 - p2). Options do not share events, so each option's
     expected cost only needs its own three rows.
     """
@@ -138,7 +186,7 @@ def _event_rows(model: StrategyModel, p: dict[str, FloatArray], m: int
     events: dict[str, FloatArray] = {}
     weights: dict[str, FloatArray] = {}
     for o in model.options:
-        if o.type not in CUSTOM_TYPES:
+        if not o.custom:
             weights[o.id] = np.concatenate([np.ones(m), np.zeros(2 * m)])
             continue
         p1 = np.broadcast_to(p[o.key("p_first_pass")], (m,))
@@ -148,15 +196,39 @@ def _event_rows(model: StrategyModel, p: dict[str, FloatArray], m: int
     return rep, events, weights
 
 
-def expected_npv(model: StrategyModel, p: dict[str, FloatArray],
-                 demand_scale: FloatArray | float = 1.0) -> dict[str, FloatArray]:
-    """NPV [USD] of each option for ``m`` input sets, exact expectation over chip events."""
+@dataclass(frozen=True)
+class Expected:
+    """Expected (over chip events) NPV [USD] and levelised cost [USD/query] per option, for
+    ``m`` input sets; ``npv_by_quarter`` (m, Q) when asked for."""
+
+    npv_usd: dict[str, FloatArray]
+    levelised_usd_per_query: dict[str, FloatArray]
+    npv_by_quarter: dict[str, FloatArray] | None = None
+
+
+def expected(model: StrategyModel, p: dict[str, FloatArray],
+             demand_scale: FloatArray | float = 1.0, by_quarter: bool = False) -> Expected:
+    """NPV and levelised cost of each option for ``m`` input sets, exact expectation over
+    the custom programmes' events."""
     m = int(max(np.size(v) for v in p.values()))
     rep, events, weights = _event_rows(model, p, m)
     scale = np.tile(np.broadcast_to(np.asarray(demand_scale, float), (m,)), 3)
     paths = evaluate(model, rep, events, scale)
-    pv = present_value(model, rep, paths)
-    return {k: -(v * weights[k]).reshape(3, m).sum(axis=0) for k, v in pv.items()}
+    pv, served = present_values(model, rep, paths)
+    npv = {k: -(v * weights[k]).reshape(3, m).sum(axis=0) for k, v in pv.items()}
+    srv = {k: (v * weights[k]).reshape(3, m).sum(axis=0) for k, v in served.items()}
+    lev = {k: -npv[k] / np.maximum(srv[k], 1e-300) for k in npv}
+    byq = None
+    if by_quarter:
+        nq = npv_by_horizon(model, rep, paths)
+        byq = {k: (v * weights[k][:, None]).reshape(3, m, -1).sum(axis=0) for k, v in nq.items()}
+    return Expected(npv, lev, byq)
+
+
+def expected_npv(model: StrategyModel, p: dict[str, FloatArray],
+                 demand_scale: FloatArray | float = 1.0) -> dict[str, FloatArray]:
+    """NPV [USD] of each option for ``m`` input sets, exact expectation over chip events."""
+    return expected(model, p, demand_scale).npv_usd
 
 
 def deterministic(model: StrategyModel) -> dict[str, float]:
@@ -180,7 +252,7 @@ class TornadoBar:
         return abs(self.metric_at_high_usd - self.metric_at_low_usd)
 
 
-def tornado(model: StrategyModel, option_a: str, option_b: str, top: int = 12
+def tornado(model: StrategyModel, option_a: str, option_b: str, top: int = 15
             ) -> tuple[float, list[TornadoBar]]:
     """Sensitivity of ``NPV(a) - NPV(b)`` to each uncertain input, one at a time (others
     central, events at their expectation); bars sorted by swing, largest first."""
@@ -205,40 +277,67 @@ def tornado(model: StrategyModel, option_a: str, option_b: str, top: int = 12
 
 @dataclass(frozen=True)
 class BreakEven:
-    """Demand [queries/day at the start] where the best custom option's expected NPV equals
-    the best merchant option's; ``None`` when it does not cross within the searched span."""
+    """Where a custom option's expected NPV equals the best merchant option's (central
+    inputs): the starting demand [queries/day] (``None`` when it never crosses within the
+    searched span) and the horizon [years] at today's demand (``None`` when it does not pay
+    within ``horizon_searched_years``)."""
 
     custom_option: str
     merchant_option: str
     queries_per_day: float | None
     scale: float | None
     searched: tuple[float, float]
+    horizon_years: float | None = None
+    horizon_searched_years: float = 0.0
+    npv_gap_at_today_usd: float = 0.0
 
 
-def break_even_demand(model: StrategyModel, span: tuple[float, float] = (1e-3, 1e3),
-                      points: int = 121) -> BreakEven | None:
-    """Demand at which building (the best custom option) breaks even with buying/renting.
-
-    Evaluates the central inputs on a log grid of demand multipliers in one vectorised call
-    and interpolates the crossing of ``NPV(custom) - max NPV(merchant)`` (log scale).
-    """
-    if not model.custom_ids or not model.merchant_ids:
-        return None
-    scales = np.logspace(np.log10(span[0]), np.log10(span[1]), points)
-    p = {k: np.repeat(v, points) for k, v in model.central().items()}
-    npv = expected_npv(model, p, scales)
-    at_one = deterministic(model)
-    custom = max(model.custom_ids, key=lambda k: at_one[k])
-    merchant_best = np.max(np.vstack([npv[k] for k in model.merchant_ids]), axis=0)
-    merchant = max(model.merchant_ids, key=lambda k: at_one[k])
-    gap = npv[custom] - merchant_best
-    cross = np.nonzero(np.diff(np.sign(gap)) > 0)[0]
-    d0 = model.queries_per_day
+def _crossing(scales: FloatArray, gap: FloatArray) -> float | None:
+    if gap[0] >= 0:
+        return float(scales[0])
+    cross = np.nonzero((gap[:-1] < 0) & (gap[1:] >= 0))[0]
     if cross.size == 0:
-        return BreakEven(custom, merchant, None, None, (span[0] * d0, span[1] * d0))
+        return None
     i = int(cross[0])
     x0, x1 = np.log10(scales[i]), np.log10(scales[i + 1])
     g0, g1 = gap[i], gap[i + 1]
-    x = x0 + (x1 - x0) * (-g0) / (g1 - g0)
-    scale = float(10**x)
-    return BreakEven(custom, merchant, scale * d0, scale, (span[0] * d0, span[1] * d0))
+    return float(10 ** (x0 + (x1 - x0) * (-g0) / (g1 - g0)))
+
+
+def break_even(model: StrategyModel, span: tuple[float, float] = (1e-3, 1e3), points: int = 61,
+               horizon_search_years: float = 20.0) -> list[BreakEven]:
+    """Break-even demand and horizon for every custom option against the best merchant
+    option (central inputs, expected over chip risk), one vectorised call each."""
+    if not model.custom_ids or not model.merchant_ids:
+        return []
+    scales = np.logspace(np.log10(span[0]), np.log10(span[1]), points)
+    p = {k: np.repeat(v, points) for k, v in model.central().items()}
+    npv = expected_npv(model, p, scales)
+    merchant_best = np.max(np.vstack([npv[k] for k in model.merchant_ids]), axis=0)
+    long = model.with_horizon(max(model.horizon_quarters, round(horizon_search_years * 4)))
+    ex = expected(long, long.central(), 1.0, by_quarter=True)
+    assert ex.npv_by_quarter is not None
+    m_q = np.max(np.vstack([ex.npv_by_quarter[k][0] for k in model.merchant_ids]), axis=0)
+    at_one = deterministic(model)
+    merchant = max(model.merchant_ids, key=lambda k: at_one[k])
+    d0 = model.queries_per_day
+    out = []
+    for c in model.custom_ids:
+        scale = _crossing(scales, npv[c] - merchant_best)
+        gap_q = ex.npv_by_quarter[c][0] - m_q
+        ahead = np.nonzero(gap_q >= 0)[0]
+        horizon = None if ahead.size == 0 else float(ahead[0] + 1) / 4.0
+        out.append(BreakEven(c, merchant, None if scale is None else scale * d0, scale,
+                             (span[0] * d0, span[1] * d0), horizon, long.horizon_quarters / 4.0,
+                             at_one[c] - at_one[merchant]))
+    return out
+
+
+def break_even_demand(model: StrategyModel, span: tuple[float, float] = (1e-3, 1e3),
+                      points: int = 61) -> BreakEven | None:
+    """The break-even of the custom option that is best at today's demand (or None)."""
+    found = break_even(model, span, points)
+    if not found:
+        return None
+    at_one = deterministic(model)
+    return max(found, key=lambda b: at_one[b.custom_option])

@@ -1,268 +1,369 @@
 """Strategy options and their quarterly cash flows, vectorised over Monte Carlo draws.
 
-Every option serves the same demand path (queries/day growing each quarter) over the
-horizon; what differs is how chips are obtained and paid for. Each option type is a function
-in the :data:`OPTION_TYPES` registry that takes the sampled inputs (arrays of shape ``(N,)``)
-and returns the costs per quarter (arrays ``(N, Q)``). Costs are positive; NPV is minus their
-present value, so the best option has the highest NPV.
+Every option serves the same demand path (users x queries, growing each quarter); what
+differs is how chips are obtained and paid for. Each option type is one class registered in
+:data:`OPTION_CLASSES`; it owns its cash flows (``cash_flows(ctx) -> OptionPaths``), arrays
+of shape ``(N, Q)`` for ``N`` sampled input sets. Costs are positive; NPV is minus their
+present value, so the best option has the highest NPV. The central (deterministic) answer
+is the same code with ``N = 1``.
 
-Option types:
+* :class:`BuyGpu`: an owned fleet by vintage (:mod:`siliconomics.economics.fleet`) over a
+  roadmap of merchant generations; shortfall rented at that quarter's price or unserved.
+* :class:`RentGpu`: the newest available generation rented at its dated price path.
+* :class:`CustomProgram` (``build_asic``, ``acquire``, ``partner``): NRE over the design
+  schedule, a respin with its delay and cost when first silicon fails, failure with
+  probability ``(1 - p_first_pass)(1 - p_respin_success)``; once the chip arrives new
+  capacity goes to it (installed bridge GPUs keep serving until retired), a next generation
+  every ``generation_months`` at ``next_gen_nre_usd`` with ``next_gen_capacity_gain_frac``
+  more capacity per chip; the bridge option's chips serve before arrival, beyond the custom
+  chip's supply cap, and everything when the programme fails. ``acquire`` pays for a
+  company up front and saves schedule; ``partner`` shares the NRE and pays the partner a
+  margin on every chip.
 
-* ``buy_gpu``: buy accelerators as demand grows, at a price falling ``price_decline`` per
-  year, at most ``supply_cap_chips_per_quarter`` a quarter (the 2023-24 H100 shortage); a
-  shortfall is rented at ``shortfall_usd_per_hour``. Capex when bought, power on chips in use,
-  data centre and operations on all installed chips, the undepreciated book value returned at
-  the horizon (straight line over the depreciation life).
-* ``rent_gpu``: pay the cloud price (after a committed discount) for the chips needed.
-* ``build_asic``: spend the NRE over the design schedule; the first silicon works with
-  probability ``p_first_pass``, otherwise a respin costs ``respin_cost_usd`` and
-  ``respin_delay_months`` and works with probability ``p_respin_success``; if it fails the
-  program ends and the bridge option (a ``buy_gpu`` or ``rent_gpu`` option) carries on.
-  Until the chip arrives the bridge serves the demand; afterwards the custom chips do (bought
-  bridge GPUs are sunk: they stay on the books and are sold at book value at the horizon).
-  A team sustaining the chip and its software costs ``sustaining_usd_per_year``.
-* ``acquire``: as ``build_asic`` after paying ``acquisition_usd`` up front for a company whose
-  existing design saves ``time_saved_months`` and succeeds more often.
-* ``partner``: as ``build_asic`` with a design partner (Broadcom for Google's TPU) that
-  carries part of the NRE and takes ``partner_margin_frac`` of the unit cost on every chip.
+Owned chip costs come from :mod:`siliconomics.economics.tco`'s functions (capex with server
+share and network, power at the average draw, data-centre build per W, operations as a share
+of installed capex).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-from siliconomics.catalog.sourced import Range
+from siliconomics.catalog.accelerator import Accelerator
+from siliconomics.economics.capacity import CapacitySurface
 from siliconomics.economics.defaults import SourcedRange
-from siliconomics.economics.tco import FloatArray, capital_recovery_factor
+from siliconomics.economics.fleet import FleetPaths, simulate_fleet
+from siliconomics.economics.tco import (
+    FloatArray,
+    datacenter_usd_per_year,
+    networking_usd,
+    power_usd_per_hour,
+)
 from siliconomics.economics.unit_cost import SECONDS_PER_DAY
 from siliconomics.registry import Registry
 
-HOURS_PER_QUARTER = 8766.0 / 4.0
-BoolArray = np.ndarray  # (N,) of bool
-
 
 @dataclass(frozen=True)
-class OptionSpec:
-    """One strategy option: its type, its inputs (sourced ranges) and what it leans on."""
+class Generation:
+    """One chip an option can buy or rent, resolved once (the accelerator object, its
+    capacity response surface, when it is available).
 
-    id: str
-    type: str
-    label: str
-    params: dict[str, SourcedRange]
-    hardware: str | None = None
-    bridge: str | None = None
-
-    def key(self, name: str) -> str:
-        return f"{self.id}.{name}"
-
-
-@dataclass(frozen=True)
-class StrategyModel:
-    """Everything the cash-flow model needs, with every uncertain input as a named range.
-
-    ``ranges`` maps global names (``traffic.growth_frac_per_year``, ``econ.pue``,
-    ``buy-h100.price_usd`` ...) to sourced ranges; options find theirs under ``<id>.<name>``.
+    Inputs sampled under ``<key>.<name>``: ``capacity_qps_per_chip`` (at the central token
+    lengths), ``utilisation_frac``, ``price_usd``, ``price_decline_frac_per_year``,
+    ``supply_cap_chips_per_quarter``, ``tdp_w``, ``cloud_usd_per_hour`` (when there is no
+    dated rental path).
     """
 
-    scenario_id: str
-    horizon_quarters: int
-    queries_per_day: float
-    options: tuple[OptionSpec, ...]
-    ranges: dict[str, SourcedRange]
-
-    def option(self, option_id: str) -> OptionSpec:
-        return Registry("option", {o.id: o for o in self.options})[option_id]
-
-    @property
-    def custom_ids(self) -> list[str]:
-        return [o.id for o in self.options if o.type in CUSTOM_TYPES]
-
-    @property
-    def merchant_ids(self) -> list[str]:
-        return [o.id for o in self.options if o.type not in CUSTOM_TYPES]
-
-    def central(self) -> dict[str, FloatArray]:
-        return {k: np.array([v.central]) for k, v in self.ranges.items()}
-
-
-@dataclass
-class OptionPaths:
-    """Costs [USD per quarter] by category and chips in service, each ``(N, Q)``."""
-
-    costs: dict[str, FloatArray]
-    gpu_chips: FloatArray
-    custom_chips: FloatArray
-    arrival_quarter: FloatArray = field(default_factory=lambda: np.zeros(0))
-
-    def total(self) -> FloatArray:
-        return sum(self.costs.values(), np.zeros_like(self.gpu_chips))
+    key: str
+    label: str
+    accelerator: Accelerator
+    available_quarter: float
+    surface: CapacitySurface
+    last_quarter: float = float("inf")
+    #: Dated rental prices as (quarters from the scenario date, USD per chip-hour), sorted.
+    rental_points: tuple[tuple[float, float], ...] | None = None
+    capacity_method: str = "serving"
+    serving: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Context:
-    """Shared inputs of one evaluation: sampled values, demand and discounting."""
+    """Shared inputs of one evaluation: sampled values (N,), demand, time."""
 
     p: Mapping[str, FloatArray]
     n: int
     quarters: int
+    years: FloatArray  # (Q,) start of each quarter, years from the scenario date
     demand_qpd: FloatArray  # (N, Q) queries/day
-    years: FloatArray  # (Q,) start of each quarter [yr]
+    events: Mapping[str, FloatArray]  # option id -> (N, 2) uniforms (first pass, respin)
+    unserved_usd_per_query: float | None = None
+    power_budget: bool = False
 
     def get(self, key: str) -> FloatArray:
         return np.broadcast_to(self.p[key], (self.n,))
 
-    def has(self, key: str) -> bool:
-        return key in self.p
+    def opt(self, key: str, default: float) -> FloatArray:
+        return self.get(key) if key in self.p else np.full(self.n, default)
+
+    def econ(self, name: str) -> FloatArray:
+        return self.get(f"econ.{name}")
+
+    @property
+    def hours_per_quarter(self) -> FloatArray:
+        return self.econ("hours_per_year") / 4.0
+
+    @property
+    def need_qps(self) -> FloatArray:
+        return self.demand_qpd / SECONDS_PER_DAY
+
+    @property
+    def quarter_index(self) -> FloatArray:
+        return np.arange(self.quarters, dtype=float)
 
 
-def demand_path(queries_per_day: FloatArray, growth_frac_per_year: FloatArray,
-                years: FloatArray) -> FloatArray:
-    """Demand [queries/day] per draw and quarter: ``D0 (1 + g)^t``."""
-    return queries_per_day[:, None] * np.power(1.0 + growth_frac_per_year[:, None], years[None, :])
+@dataclass
+class OptionPaths:
+    """One option's outcome: costs [USD per quarter] by category ``(N, Q)``; chips installed
+    by generation label ``(N, Q)``; rented chips, unserved and served queries ``(N, Q)``;
+    ``book_value_usd`` of owned chips at the end of each quarter ``(N, Q)`` (the continuing
+    value if the horizon ended there); ``arrival_quarter`` of a custom chip (``inf`` when
+    the programme fails)."""
+
+    costs: dict[str, FloatArray]
+    chips: dict[str, FloatArray]
+    rented_chips: FloatArray
+    unserved_queries: FloatArray
+    served_queries: FloatArray
+    book_value_usd: FloatArray
+    arrival_quarter: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def total(self) -> FloatArray:
+        return sum(self.costs.values(), np.zeros_like(self.rented_chips))
 
 
-def utilisation(ctx: Context, opt: OptionSpec) -> FloatArray:
-    """Average busy share of an option's fleet: its own ``utilisation_frac`` (set by the
-    serving layer's fleet sizing: mean load / capacity of a fleet sized for the peak hour)
-    or the scenario's ``traffic.utilisation_frac``."""
-    key = opt.key("utilisation_frac")
-    return ctx.get(key) if ctx.has(key) else ctx.get("traffic.utilisation_frac")
-
-
-def chips_needed(ctx: Context, capacity_qps_per_chip: FloatArray,
-                 utilisation_frac: FloatArray | None = None) -> FloatArray:
-    """Accelerators [count] to carry the demand at the fleet's average utilisation."""
-    util = ctx.get("traffic.utilisation_frac") if utilisation_frac is None else utilisation_frac
-    return ctx.demand_qpd / SECONDS_PER_DAY / (capacity_qps_per_chip * util)[:, None]
-
-
-def owned_fleet(needed: FloatArray, supply_cap: FloatArray | None) -> tuple[FloatArray, FloatArray]:
-    """Installed base and purchases per quarter [chips]: buy up to the need, at most the cap.
-
-    Chips are never sold before the horizon, so the installed base only grows.
-    """
-    n, q = needed.shape
-    installed = np.zeros((n, q))
-    purchases = np.zeros((n, q))
-    base = np.zeros(n)
-    for i in range(q):
-        buy = np.maximum(needed[:, i] - base, 0.0)
-        if supply_cap is not None:
-            buy = np.minimum(buy, supply_cap)
-        base = base + buy
-        installed[:, i] = base
-        purchases[:, i] = buy
-    return installed, purchases
-
-
-def _econ(ctx: Context, name: str) -> FloatArray:
-    return ctx.get(f"econ.{name}")
+def qps_per_chip(ctx: Context, gen: Generation) -> FloatArray:
+    """What one chip of ``gen`` carries on average [queries/s] per draw: its capacity at the
+    SLO at the sampled token lengths (response surface) x its fleet utilisation."""
+    util_key = f"{gen.key}.utilisation_frac"
+    util = ctx.get(util_key) if util_key in ctx.p else ctx.get("traffic.utilisation_frac")
+    ratio = gen.surface.ratio(ctx.get("traffic.input_tokens_per_query"),
+                              ctx.get("traffic.output_tokens_per_query"))
+    return np.asarray(ctx.get(f"{gen.key}.capacity_qps_per_chip") * ratio * util)
 
 
 def capex_per_chip(ctx: Context, price_usd: FloatArray) -> FloatArray:
     """Up-front cost of one accelerator with its server share and network [USD]."""
-    return price_usd * _econ(ctx, "server_cost_multiplier") / (1.0 - _econ(ctx, "networking_frac"))
+    server = price_usd * ctx.econ("server_cost_multiplier")[..., None] if price_usd.ndim > 1 \
+        else price_usd * ctx.econ("server_cost_multiplier")
+    net_frac = ctx.econ("networking_frac")
+    net_frac = net_frac[..., None] if price_usd.ndim > 1 else net_frac
+    return np.asarray(server + networking_usd(server, net_frac))
 
 
-def running_costs_per_chip_quarter(
-    ctx: Context, tdp_w: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+def running_usd_per_chip_quarter(ctx: Context, tdp_w: FloatArray
+                                 ) -> tuple[FloatArray, FloatArray]:
     """Power [USD per chip-quarter in use] and data centre [USD per installed chip-quarter]."""
-    spm = _econ(ctx, "server_power_multiplier")
-    power_h = tdp_w * spm * _econ(ctx, "draw_frac") * _econ(ctx, "pue") / 1000.0 * _econ(
-        ctx, "electricity_usd_per_kwh")
-    crf_dc = capital_recovery_factor(
-        _econ(ctx, "cost_of_capital_frac"), _econ(ctx, "dc_life_years")
-    )
-    dc_year = tdp_w * spm * _econ(ctx, "dc_capex_usd_per_w") * crf_dc
-    return power_h * HOURS_PER_QUARTER, dc_year / 4.0
+    spm = ctx.econ("server_power_multiplier")
+    power_h = power_usd_per_hour(tdp_w, spm, ctx.econ("draw_frac"), ctx.econ("pue"),
+                                 ctx.econ("electricity_usd_per_kwh"))
+    dc_year = datacenter_usd_per_year(tdp_w, spm, ctx.econ("dc_capex_usd_per_w"),
+                                      ctx.econ("cost_of_capital_frac"), ctx.econ("dc_life_years"))
+    return np.asarray(power_h * ctx.hours_per_quarter), np.asarray(dc_year) / 4.0
 
 
-def owned_costs(
-    ctx: Context, needed: FloatArray, price_usd: FloatArray, tdp_w: FloatArray,
-    price_decline: FloatArray, supply_cap: FloatArray | None,
-    shortfall_usd_per_hour: FloatArray | None,
-) -> tuple[dict[str, FloatArray], FloatArray]:
-    """Quarterly costs of an owned fleet following ``needed``; returns (costs, chips in use)."""
-    installed, purchases = owned_fleet(needed, supply_cap)
-    price_q = price_usd[:, None] * np.power(1.0 - price_decline[:, None], ctx.years[None, :])
-    unit_capex = capex_per_chip(ctx, np.ones(ctx.n))[:, None] * price_q
-    capex = purchases * unit_capex
-    in_use = np.minimum(installed, needed)
-    power_q, dc_q = running_costs_per_chip_quarter(ctx, tdp_w)
-    # operations on the installed base: a yearly share of the capex spent so far
-    base_value = np.cumsum(capex, axis=1)
-    costs = {
-        "capex": capex,
-        "power": in_use * power_q[:, None],
-        "datacenter": installed * dc_q[:, None],
-        "operations": _econ(ctx, "ops_frac_per_year")[:, None] / 4.0 * base_value,
+def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
+               available_quarter: FloatArray) -> FloatArray:
+    """Price [USD] of a chip bought in each quarter (N, Q): the launch price falling by
+    ``decline`` a year from its launch (or from the scenario date if launched before)."""
+    since = np.maximum(ctx.quarter_index[None, :] - np.maximum(available_quarter, 0.0)[:, None],
+                       0.0) / 4.0
+    return np.asarray(price_usd[:, None] * np.power(1.0 - decline[:, None], since))
+
+
+def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> FloatArray:
+    """Per-quarter price [USD/h] from dated points (quarter, price): log-linear between
+    points, flat before the first and after the last."""
+    q = np.array([x for x, _ in points])
+    logs = np.log(np.array([v for _, v in points]))
+    return np.asarray(np.exp(np.interp(np.arange(quarters, dtype=float), q, logs)))
+
+
+def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
+    """Rental price of one chip-hour (N, Q): the dated path, or the sampled constant."""
+    if gen.rental_points is not None:
+        path = rental_path(gen.rental_points, ctx.quarters)[None, :]
+        return np.asarray(np.broadcast_to(path, (ctx.n, ctx.quarters)))
+    key = f"{gen.key}.cloud_usd_per_hour"
+    if key not in ctx.p:
+        return None
+    return np.asarray(np.broadcast_to(ctx.get(key)[:, None], (ctx.n, ctx.quarters)))
+
+
+def available_mask(ctx: Context, available_quarter: FloatArray,
+                   last_quarter: float = float("inf")) -> FloatArray:
+    """1 in the quarters a chip can be bought (N, Q): from its availability to its end of
+    sale."""
+    q = ctx.quarter_index[None, :]
+    return ((q >= available_quarter[:, None]) & (q <= last_quarter)).astype(float)
+
+
+@dataclass(frozen=True)
+class OwnedChip:
+    """One generation as the fleet simulation sees it, per draw."""
+
+    label: str
+    qps: FloatArray  # (N, Q)
+    available: FloatArray  # (N, Q)
+    supply_cap: FloatArray  # (N,)
+    unit_capex_usd: FloatArray  # (N, Q)
+    tdp_w: FloatArray  # (N,)
+
+
+def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
+    avail = np.full(ctx.n, gen.available_quarter)
+    price = price_path(ctx, ctx.get(f"{gen.key}.price_usd"),
+                       ctx.opt(f"{gen.key}.price_decline_frac_per_year", 0.0), avail)
+    qps = np.broadcast_to(qps_per_chip(ctx, gen)[:, None], (ctx.n, ctx.quarters))
+    return OwnedChip(gen.label, np.asarray(qps), available_mask(ctx, avail, gen.last_quarter),
+                     ctx.opt(f"{gen.key}.supply_cap_chips_per_quarter", np.inf),
+                     capex_per_chip(ctx, price), ctx.get(f"{gen.key}.tdp_w"))
+
+
+def run_owned(ctx: Context, chips: list[OwnedChip]) -> FleetPaths:
+    """The vintage fleet for these chips in preference order (first preferred)."""
+    stack = np.stack
+    power_w = None
+    budget = None
+    if ctx.power_budget:
+        facility = stack([c.tdp_w for c in chips], axis=1) * (
+            ctx.econ("server_power_multiplier") * ctx.econ("pue"))[:, None]
+        power_w = facility
+        budget = (ctx.get("fleet.power_budget_mw")[:, None]
+                  + ctx.opt("fleet.power_build_out_mw_per_quarter", 0.0)[:, None]
+                  * ctx.quarter_index[None, :]) * 1e6
+    return simulate_fleet(
+        ctx.need_qps, stack([c.qps for c in chips], axis=1),
+        stack([c.available for c in chips], axis=1),
+        stack([c.supply_cap for c in chips], axis=1),
+        stack([c.unit_capex_usd for c in chips], axis=1),
+        ctx.get("fleet.service_life_years") * 4.0, power_w, budget)
+
+
+def owned_costs(ctx: Context, chips: list[OwnedChip], fp: FleetPaths) -> dict[str, FloatArray]:
+    """Costs of an owned fleet [USD per quarter]: capex, power on chips in use, data centre
+    and operations on installed chips, resale of retired chips, and the book value of the
+    chips left at the horizon returned as continuing value."""
+    power = np.zeros((ctx.n, ctx.quarters))
+    dc = np.zeros((ctx.n, ctx.quarters))
+    for k, c in enumerate(chips):
+        p_q, d_q = running_usd_per_chip_quarter(ctx, c.tdp_w)
+        inst = fp.installed[:, :, k].T  # (N, Q)
+        power += inst * fp.in_use_frac * p_q[:, None]
+        dc += inst * d_q[:, None]
+    continuing = np.zeros((ctx.n, ctx.quarters))
+    continuing[:, -1] = -fp.book_value_usd[:, -1]
+    return {
+        "capex": fp.capex_usd,
+        "power": power,
+        "datacenter": dc,
+        "operations": ctx.econ("ops_frac_per_year")[:, None] / 4.0 * fp.installed_capex_usd,
+        "resale": -ctx.get("fleet.resale_frac")[:, None] * fp.retired_capex_usd,
+        "continuing_value": continuing,
     }
-    horizon_years = ctx.quarters / 4.0
-    age = horizon_years - ctx.years
-    book_frac = np.clip(1.0 - age[None, :] / _econ(ctx, "depreciation_years")[:, None], 0.0, 1.0)
-    salvage = np.zeros_like(capex)
-    salvage[:, -1] = -(capex * book_frac).sum(axis=1)
-    costs["salvage"] = salvage
-    shortfall = np.maximum(needed - installed, 0.0)
-    if shortfall_usd_per_hour is not None:
-        costs["rental"] = shortfall * shortfall_usd_per_hour[:, None] * HOURS_PER_QUARTER
-    return costs, installed
 
 
-def rented_costs(ctx: Context, needed: FloatArray, usd_per_hour: FloatArray,
-                 discount_frac: FloatArray) -> dict[str, FloatArray]:
-    """Quarterly rental [USD] of the chips needed."""
-    rate = usd_per_hour * (1.0 - discount_frac)
-    return {"rental": needed * rate[:, None] * HOURS_PER_QUARTER}
+def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatArray,
+                    policy: str, discount: FloatArray | None = None
+                    ) -> tuple[dict[str, FloatArray], FloatArray, FloatArray]:
+    """Shortfall rented (newest available generation with a rental price, at that quarter's
+    price) or left unserved; returns (costs, rented chips, unserved queries) (N, Q)."""
+    days = ctx.hours_per_quarter[:, None] / 24.0
+    rented = np.zeros((ctx.n, ctx.quarters))
+    rate_paid = np.zeros((ctx.n, ctx.quarters))
+    left = shortfall_qps.copy()
+    if policy == "rent":
+        for gen in gens:  # preference order: newest first
+            rate = rental_usd_per_hour(ctx, gen)
+            if rate is None:
+                continue
+            avail = available_mask(ctx, np.full(ctx.n, gen.available_quarter), gen.last_quarter)
+            take = left * avail
+            chips = take / qps_per_chip(ctx, gen)[:, None]
+            rented += chips
+            rate_paid += chips * rate
+            left = left - take
+    disc = 0.0 if discount is None else discount[:, None]
+    costs = {"rental": rate_paid * (1.0 - disc) * ctx.hours_per_quarter[:, None]}
+    unserved = left * SECONDS_PER_DAY * days
+    if ctx.unserved_usd_per_query is not None:
+        costs["unserved"] = unserved * ctx.unserved_usd_per_query
+    return costs, rented, unserved
 
 
-def merchant_costs(ctx: Context, opt: OptionSpec, share: FloatArray | None = None
-                   ) -> tuple[dict[str, FloatArray], FloatArray, FloatArray]:
-    """Costs, chips held and chips needed of a ``buy_gpu``/``rent_gpu`` option serving
-    ``share`` (N, Q) of the demand (all of it when None)."""
-    needed = chips_needed(ctx, ctx.get(opt.key("capacity_qps_per_chip")), utilisation(ctx, opt))
-    if share is not None:
-        needed = needed * share
-    if opt.type == "rent_gpu":
-        discount = ctx.get(opt.key("committed_discount_frac")) if ctx.has(
-            opt.key("committed_discount_frac")) else np.zeros(ctx.n)
-        return rented_costs(ctx, needed, ctx.get(opt.key("cloud_usd_per_hour")), discount), \
-            needed, needed
-    cap = ctx.get(opt.key("supply_cap_chips_per_quarter")) if ctx.has(
-        opt.key("supply_cap_chips_per_quarter")) else None
-    shortfall = ctx.get(opt.key("shortfall_usd_per_hour")) if ctx.has(
-        opt.key("shortfall_usd_per_hour")) else None
-    costs, installed = owned_costs(
-        ctx, needed, ctx.get(opt.key("price_usd")), ctx.get(opt.key("tdp_w")),
-        ctx.get(opt.key("price_decline_frac_per_year")), cap, shortfall,
-    )
-    return costs, installed, needed
+def _queries(ctx: Context) -> FloatArray:
+    return np.asarray(ctx.demand_qpd * (ctx.hours_per_quarter[:, None] / 24.0))
 
 
-def buy_gpu(ctx: Context, opt: OptionSpec, model: StrategyModel,
-            events: FloatArray | None) -> OptionPaths:
-    costs, held, _ = merchant_costs(ctx, opt)
-    return OptionPaths(costs, held, np.zeros_like(held))
+class Option(ABC):
+    """A strategy option: one registered class per type, owning its cash flows."""
+
+    type: ClassVar[str]
+    custom: ClassVar[bool] = False
+
+    def __init__(self, id: str, label: str) -> None:
+        self.id = id
+        self.label = label
+        #: The merchant option serving before a custom chip arrives (custom options only).
+        self.bridge: str | None = None
+
+    def key(self, name: str) -> str:
+        return f"{self.id}.{name}"
+
+    @property
+    def generations(self) -> tuple[Generation, ...]:
+        return ()
+
+    @abstractmethod
+    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+        """Costs and fleet of this option for the draws in ``ctx``."""
 
 
-def rent_gpu(ctx: Context, opt: OptionSpec, model: StrategyModel,
-             events: FloatArray | None) -> OptionPaths:
-    costs, held, _ = merchant_costs(ctx, opt)
-    return OptionPaths(costs, held, np.zeros_like(held))
+class BuyGpu(Option):
+    type = "buy_gpu"
+
+    def __init__(self, id: str, label: str, gens: tuple[Generation, ...],
+                 shortfall: str = "rent") -> None:
+        super().__init__(id, label)
+        # preference: the newest available generation first
+        self._gens = tuple(sorted(gens, key=lambda g: -g.available_quarter))
+        self.shortfall = shortfall
+
+    @property
+    def generations(self) -> tuple[Generation, ...]:
+        return self._gens
+
+    def owned_chips(self, ctx: Context) -> list[OwnedChip]:
+        return [merchant_chip(ctx, g) for g in self._gens]
+
+    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+        chips = self.owned_chips(ctx)
+        fp = run_owned(ctx, chips)
+        costs = owned_costs(ctx, chips, fp)
+        extra, rented, unserved = shortfall_costs(ctx, list(self._gens), fp.shortfall_qps,
+                                                  self.shortfall)
+        costs |= extra
+        return OptionPaths(costs, {c.label: fp.installed[:, :, k].T for k, c in enumerate(chips)},
+                           rented, unserved, _queries(ctx) - unserved, fp.book_value_usd)
 
 
-def _opt_or(ctx: Context, opt: OptionSpec, name: str, default: float) -> FloatArray:
-    return ctx.get(opt.key(name)) if ctx.has(opt.key(name)) else np.full(ctx.n, default)
+class RentGpu(Option):
+    type = "rent_gpu"
+
+    def __init__(self, id: str, label: str, gens: tuple[Generation, ...]) -> None:
+        super().__init__(id, label)
+        self._gens = tuple(sorted(gens, key=lambda g: -g.available_quarter))
+
+    @property
+    def generations(self) -> tuple[Generation, ...]:
+        return self._gens
+
+    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+        discount = ctx.opt(self.key("committed_discount_frac"), 0.0)
+        costs, rented, unserved = shortfall_costs(ctx, list(self._gens), ctx.need_qps, "rent",
+                                                  discount)
+        zero = np.zeros((ctx.n, ctx.quarters))
+        return OptionPaths(costs, {}, rented, unserved, _queries(ctx) - unserved, zero)
 
 
 def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
                    p_first_pass: FloatArray, p_respin_success: FloatArray,
                    u: FloatArray) -> FloatArray:
-    """Months until the custom chip is in volume; ``inf`` if the program fails.
+    """Months until the custom chip is in volume; ``inf`` if the programme fails.
 
     ``u`` (N, 2) are uniform draws deciding first-pass success and respin success.
     """
@@ -272,88 +373,196 @@ def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
                     np.where(respin_ok, schedule_months + respin_delay_months, np.inf))
 
 
-def custom_capacity(ctx: Context, opt: OptionSpec, bridge: OptionSpec) -> FloatArray:
-    """Queries/s per custom chip: its own (serving layer on the silicon layer's derived
-    accelerator) or the bridge GPU's times ``perf_ratio``."""
-    if ctx.has(opt.key("capacity_qps_per_chip")):
-        return ctx.get(opt.key("capacity_qps_per_chip"))
-    return ctx.get(bridge.key("capacity_qps_per_chip")) * ctx.get(opt.key("perf_ratio"))
+def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArray,
+           ctx: Context) -> FloatArray:
+    """``total_usd`` spread evenly over [start, end) months, per quarter (N, Q)."""
+    m0 = ctx.years[None, :] * 12.0
+    m1 = m0 + 3.0
+    s, e = start_months[:, None], end_months[:, None]
+    overlap = np.clip(np.minimum(m1, e) - np.maximum(m0, s), 0.0, 3.0)
+    return np.asarray(total_usd[:, None] * overlap / np.maximum(e - s, 1e-9))
 
 
-def custom_program(ctx: Context, opt: OptionSpec, model: StrategyModel,
-                   events: FloatArray | None) -> OptionPaths:
-    """Cash flows of a custom-chip program (build, acquire or partner) with its bridge."""
-    if events is None:
-        raise ValueError(f"option '{opt.id}': a custom-chip program needs its event draws")
-    bridge = model.option(opt.bridge or "")
-    saved = _opt_or(ctx, opt, "time_saved_months", 0.0)
-    schedule = np.maximum(ctx.get(opt.key("schedule_months")) - saved, 1.0)
-    delay = ctx.get(opt.key("respin_delay_months"))
-    arrival = arrival_months(schedule, delay, ctx.get(opt.key("p_first_pass")),
-                             ctx.get(opt.key("p_respin_success")), events)
-    months = ctx.years * 12.0
-    q_len = 3.0
-    # the custom chips serve a quarter once they arrive before its start
-    share = (months[None, :] >= arrival[:, None]).astype(float)
-    costs: dict[str, FloatArray] = {}
-    # NRE spread evenly over the design months, quarter by quarter
-    nre = ctx.get(opt.key("nre_usd")) * (1.0 - _opt_or(ctx, opt, "partner_nre_share_frac", 0.0))
-    overlap = np.clip(schedule[:, None] - months[None, :], 0.0, q_len)
-    costs["nre"] = nre[:, None] * overlap / schedule[:, None]
-    first_failed = events[:, 0] >= ctx.get(opt.key("p_first_pass"))
-    respin_window = np.clip(schedule[:, None] + delay[:, None] - months[None, :], 0.0, q_len) - \
-        np.clip(schedule[:, None] - months[None, :], 0.0, q_len)
-    costs["respin"] = np.where(
-        first_failed[:, None],
-        ctx.get(opt.key("respin_cost_usd"))[:, None] * respin_window
-        / np.maximum(delay, 1e-9)[:, None],
-        0.0,
-    )
-    acquisition = np.zeros((ctx.n, ctx.quarters))
-    acquisition[:, 0] = _opt_or(ctx, opt, "acquisition_usd", 0.0)
-    costs["acquisition"] = acquisition
-    sustaining = _opt_or(ctx, opt, "sustaining_usd_per_year", 0.0)
-    costs["sustaining"] = np.where(share > 0, sustaining[:, None] / 4.0, 0.0)
-    # the bridge serves what the custom chip does not
-    bridge_costs, bridge_held, _ = merchant_costs(ctx, bridge, share=1.0 - share)
-    for name, value in bridge_costs.items():
-        costs[f"bridge_{name}"] = value
-    needed = chips_needed(ctx, custom_capacity(ctx, opt, bridge), utilisation(ctx, opt)) * share
-    unit = ctx.get(opt.key("unit_cost_usd")) * (1.0 + _opt_or(ctx, opt, "partner_margin_frac", 0.0))
-    own, held = owned_costs(ctx, needed, unit, ctx.get(opt.key("tdp_w")),
-                            _opt_or(ctx, opt, "price_decline_frac_per_year", 0.0), None, None)
-    margin_frac = _opt_or(ctx, opt, "partner_margin_frac", 0.0)
-    partner_share = margin_frac / (1.0 + margin_frac)
-    costs["partner_margin"] = own["capex"] * partner_share[:, None]
-    own["capex"] = own["capex"] - costs["partner_margin"]
-    own["salvage"] = own["salvage"] * (1.0 - partner_share)[:, None]
-    for name, value in own.items():
-        costs[name] = value
-    return OptionPaths(costs, bridge_held, held, arrival_quarter=arrival / q_len)
+class CustomProgram(Option):
+    """A custom-chip programme with its bridge (module doc)."""
+
+    type = "build_asic"
+    custom = True
+    #: Most custom generations modelled (the first and its successors within the horizon).
+    MAX_GENERATIONS = 4
+
+    def __init__(self, id: str, label: str, chip: Generation, bridge: str) -> None:
+        super().__init__(id, label)
+        self.chip = chip
+        self.bridge: str = bridge
+
+    @property
+    def generations(self) -> tuple[Generation, ...]:
+        return (self.chip,)
+
+    def arrival(self, ctx: Context) -> FloatArray:
+        saved = ctx.opt(self.key("time_saved_months"), 0.0)
+        schedule = np.maximum(ctx.get(self.key("schedule_months")) - saved, 1.0)
+        return arrival_months(schedule, ctx.get(self.key("respin_delay_months")),
+                              ctx.get(self.key("p_first_pass")),
+                              ctx.get(self.key("p_respin_success")), ctx.events[self.id])
+
+    def n_generations(self, model: StrategyModel) -> int:
+        key = self.key("generation_months")
+        if key not in model.ranges:
+            return 1
+        every = model.ranges[key].range.low
+        sched = model.ranges[self.key("schedule_months")].range.low
+        saved = model.ranges.get(self.key("time_saved_months"))
+        earliest = max(sched - (saved.range.high if saved else 0.0), 1.0)
+        later = max(model.horizon_quarters * 3.0 - earliest, 0.0)
+        return int(min(self.MAX_GENERATIONS, 1 + later // every))
+
+    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+        bridge = model.option(self.bridge)
+        arrival = self.arrival(ctx)  # months, inf when the programme fails
+        schedule = np.maximum(ctx.get(self.key("schedule_months"))
+                              - ctx.opt(self.key("time_saved_months"), 0.0), 1.0)
+        delay = ctx.get(self.key("respin_delay_months"))
+        every = ctx.opt(self.key("generation_months"), np.inf)
+        gain = ctx.opt(self.key("next_gen_capacity_gain_frac"), 0.0)
+        margin = ctx.opt(self.key("partner_margin_frac"), 0.0)
+        unit = ctx.get(self.key("unit_cost_usd")) * (1.0 + margin)
+        decline = ctx.opt(self.key("price_decline_frac_per_year"), 0.0)
+        base_qps = qps_per_chip(ctx, self.chip)
+        cap = ctx.opt(self.key("supply_cap_chips_per_quarter"), np.inf)
+        tdp = ctx.get(self.key("tdp_w"))
+        k_max = self.n_generations(model)
+        custom: list[OwnedChip] = []
+        for k in range(k_max - 1, -1, -1):  # newest first
+            avail_q = (arrival + k * every if k else arrival) / 3.0
+            price = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
+            qps = base_qps * (1.0 + gain) ** k
+            custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}",
+                                    np.asarray(np.broadcast_to(qps[:, None], (ctx.n, ctx.quarters))),
+                                    available_mask(ctx, avail_q), cap, capex_per_chip(ctx, price),
+                                    tdp))
+        bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
+        chips = custom + bridge_owned
+        fp = run_owned(ctx, chips)
+        costs = owned_costs(ctx, chips, fp)
+        # the partner's margin: its share of the custom chips' capex and continuing value
+        custom_capex = sum((fp.purchases[:, :, k].T * custom[k].unit_capex_usd
+                            for k in range(len(custom))), np.zeros((ctx.n, ctx.quarters)))
+        share = (margin / (1.0 + margin))[:, None]
+        costs["partner_margin"] = custom_capex * share
+        costs["capex"] = costs["capex"] - costs["partner_margin"]
+        policy = bridge.shortfall if isinstance(bridge, BuyGpu) else "rent"
+        discount = ctx.opt(bridge.key("committed_discount_frac"), 0.0) \
+            if isinstance(bridge, RentGpu) else None
+        extra, rented, unserved = shortfall_costs(ctx, list(bridge.generations),
+                                                  fp.shortfall_qps, policy, discount)
+        costs |= {f"bridge_{k}" if k == "rental" else k: v for k, v in extra.items()}
+        # programme costs
+        nre = ctx.get(self.key("nre_usd")) * (1.0 - ctx.opt(self.key("partner_nre_share_frac"),
+                                                             0.0))
+        costs["nre"] = spread(nre, np.zeros(ctx.n), schedule, ctx)
+        first_failed = ctx.events[self.id][:, 0] >= ctx.get(self.key("p_first_pass"))
+        respin = np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0)
+        costs["respin"] = spread(respin, schedule, schedule + np.maximum(delay, 1e-3), ctx)
+        acquisition = np.zeros((ctx.n, ctx.quarters))
+        acquisition[:, 0] = ctx.opt(self.key("acquisition_usd"), 0.0)
+        costs["acquisition"] = acquisition
+        months = ctx.years[None, :] * 12.0
+        arrived = months + 3.0 > arrival[:, None]
+        costs["sustaining"] = np.where(
+            arrived, ctx.opt(self.key("sustaining_usd_per_year"), 0.0)[:, None] / 4.0, 0.0)
+        next_nre = ctx.opt(self.key("next_gen_nre_usd"), 0.0)
+        nxt = np.zeros((ctx.n, ctx.quarters))
+        for k in range(1, k_max):
+            end = arrival + k * every
+            ok = np.isfinite(end) & (end < ctx.quarters * 3.0)
+            nxt += spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
+                          np.where(ok, end, 1.0), ctx)
+        costs["next_generation_nre"] = nxt
+        labels = [c.label for c in chips]
+        return OptionPaths(costs, {lab: fp.installed[:, :, k].T for k, lab in enumerate(labels)},
+                           rented, unserved, _queries(ctx) - unserved, fp.book_value_usd,
+                           arrival_quarter=arrival / 3.0)
 
 
-OptionFn = Callable[[Context, OptionSpec, StrategyModel, "FloatArray | None"], OptionPaths]
+class BuildAsic(CustomProgram):
+    type = "build_asic"
 
-OPTION_TYPES: Registry[OptionFn] = Registry(
-    "option type",
-    {"buy_gpu": buy_gpu, "rent_gpu": rent_gpu, "build_asic": custom_program,
-     "acquire": custom_program, "partner": custom_program},
-)
-CUSTOM_TYPES = frozenset({"build_asic", "acquire", "partner"})
 
-#: Inputs each option type requires (beyond optional ones), for the scenario loader.
-REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
-    "buy_gpu": ("capacity_qps_per_chip", "price_usd", "tdp_w", "price_decline_frac_per_year"),
-    "rent_gpu": ("capacity_qps_per_chip", "cloud_usd_per_hour"),
-    "build_asic": ("nre_usd", "schedule_months", "p_first_pass", "respin_delay_months",
-                   "respin_cost_usd", "p_respin_success", "unit_cost_usd", "tdp_w", "perf_ratio"),
-    "acquire": ("nre_usd", "schedule_months", "p_first_pass", "respin_delay_months",
-                "respin_cost_usd", "p_respin_success", "unit_cost_usd", "tdp_w", "perf_ratio",
-                "acquisition_usd", "time_saved_months"),
-    "partner": ("nre_usd", "schedule_months", "p_first_pass", "respin_delay_months",
-                "respin_cost_usd", "p_respin_success", "unit_cost_usd", "tdp_w", "perf_ratio",
-                "partner_margin_frac"),
-}
+class Acquire(CustomProgram):
+    type = "acquire"
+
+
+class Partner(CustomProgram):
+    type = "partner"
+
+
+OPTION_CLASSES: Registry[type[Option]] = Registry(
+    "option type", {c.type: c for c in (BuyGpu, RentGpu, BuildAsic, Acquire, Partner)})
+CUSTOM_TYPES = frozenset(k for k, c in OPTION_CLASSES.items() if c.custom)
+
+
+@dataclass(frozen=True)
+class StrategyModel:
+    """Everything the cash-flow model needs, every uncertain input a named range.
+
+    ``ranges`` maps global names (``traffic.growth_frac_per_year``, ``econ.pue``,
+    ``buy-gpu.h100-sxm.price_usd``, ``build-asic.p_first_pass`` ...) to sourced ranges.
+    """
+
+    scenario_id: str
+    horizon_quarters: int
+    queries_per_day: float
+    options: tuple[Option, ...]
+    ranges: dict[str, SourcedRange]
+    unserved_usd_per_query: float | None = None
+    power_budget: bool = False
+
+    def option(self, option_id: str) -> Option:
+        return Registry("option", {o.id: o for o in self.options})[option_id]
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [o.id for o in self.options if o.custom]
+
+    @property
+    def merchant_ids(self) -> list[str]:
+        return [o.id for o in self.options if not o.custom]
+
+    def central(self) -> dict[str, FloatArray]:
+        return {k: np.array([v.central]) for k, v in self.ranges.items()}
+
+    def with_horizon(self, quarters: int) -> StrategyModel:
+        from dataclasses import replace
+
+        return replace(self, horizon_quarters=quarters)
+
+
+def demand_path(daily_users: FloatArray, queries_per_user: FloatArray, growth: FloatArray,
+                years: FloatArray) -> FloatArray:
+    """Demand [queries/day] per draw and quarter: ``users x queries x (1 + g)^t``."""
+    d0 = daily_users * queries_per_user
+    return np.asarray(d0[:, None] * np.power(1.0 + growth[:, None], years[None, :]))
+
+
+def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
+             events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
+             ) -> dict[str, OptionPaths]:
+    """Cash flows of every option for N sampled input sets (arrays of shape ``(N,)``)."""
+    n = int(max(np.size(v) for v in p.values()))
+    years = np.arange(model.horizon_quarters) / 4.0
+
+    def g(k: str) -> FloatArray:
+        return np.asarray(np.broadcast_to(p[k], (n,)), dtype=float)
+
+    scale = np.broadcast_to(np.asarray(demand_scale, float), (n,))
+    demand = demand_path(g("traffic.daily_users") * scale, g("traffic.queries_per_user_per_day"),
+                         g("traffic.growth_frac_per_year"), years)
+    ctx = Context(p=p, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
+                  events=events, unserved_usd_per_query=model.unserved_usd_per_query,
+                  power_budget=model.power_budget)
+    return {opt.id: opt.cash_flows(ctx, model) for opt in model.options}
 
 
 def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
@@ -363,35 +572,30 @@ def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
     return factors
 
 
-def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
-             events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
-             ) -> dict[str, OptionPaths]:
-    """Cash flows of every option for N sampled input sets (arrays of shape ``(N,)``).
-
-    ``events`` maps each custom option to its (N, 2) uniform draws (first pass, respin).
-    """
-    n = int(max(np.size(v) for v in p.values()))
-    years = np.arange(model.horizon_quarters) / 4.0
-    d0 = np.broadcast_to(np.asarray(model.queries_per_day * np.asarray(demand_scale), float), (n,))
-    growth = np.broadcast_to(p["traffic.growth_frac_per_year"], (n,))
-    ctx = Context(p=p, n=n, quarters=model.horizon_quarters,
-                  demand_qpd=demand_path(np.asarray(d0), np.asarray(growth), years), years=years)
-    out: dict[str, OptionPaths] = {}
-    for opt in model.options:
-        fn = OPTION_TYPES[opt.type]
-        out[opt.id] = fn(ctx, opt, model, events.get(opt.id))
-    return out
-
-
-def present_value(model: StrategyModel, p: Mapping[str, FloatArray],
-                  paths: Mapping[str, OptionPaths]) -> dict[str, FloatArray]:
-    """Present value of each option's costs [USD], shape (N,)."""
-    n = next(iter(paths.values())).gpu_chips.shape[0]
+def present_values(model: StrategyModel, p: Mapping[str, FloatArray],
+                   paths: Mapping[str, OptionPaths]) -> tuple[dict[str, FloatArray],
+                                                              dict[str, FloatArray]]:
+    """Present value of each option's costs [USD] and of its queries served, shape (N,)."""
+    n = next(iter(paths.values())).rented_chips.shape[0]
     rate = np.broadcast_to(p["econ.cost_of_capital_frac"], (n,))
     factors = discount_factors(np.asarray(rate), model.horizon_quarters)
-    return {k: (v.total() * factors).sum(axis=1) for k, v in paths.items()}
+    costs = {k: (v.total() * factors).sum(axis=1) for k, v in paths.items()}
+    served = {k: (v.served_queries * factors).sum(axis=1) for k, v in paths.items()}
+    return costs, served
 
 
-def point(value: float, source: str) -> SourcedRange:
-    """A sourced constant."""
-    return SourcedRange(Range.point(value), source)
+def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],
+                   paths: Mapping[str, OptionPaths]) -> dict[str, FloatArray]:
+    """NPV [USD] had the horizon ended after each quarter (N, Q): costs up to it, minus the
+    book value of the chips then installed as continuing value."""
+    n = next(iter(paths.values())).rented_chips.shape[0]
+    rate = np.broadcast_to(p["econ.cost_of_capital_frac"], (n,))
+    factors = discount_factors(np.asarray(rate), model.horizon_quarters)
+    out = {}
+    for k, v in paths.items():
+        flows = v.total() - v.costs.get("continuing_value", 0.0)
+        cum = np.cumsum(flows * factors, axis=1)
+        end_factor = np.power(1.0 + rate[:, None],
+                              -(np.arange(model.horizon_quarters) + 1.0)[None, :] / 4.0)
+        out[k] = -(cum - v.book_value_usd * end_factor)
+    return out

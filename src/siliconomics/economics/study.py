@@ -1,34 +1,50 @@
-"""The main job: one scenario -> cost per query on every option, the strategy Monte Carlo,
-sensitivity, break-even demand, the SemiAnalysis reproduction and the 4-cent explanation.
+"""The main job: one scenario -> cost per query on every option (steady state and
+levelised), the strategy Monte Carlo, fleets by vintage, sensitivity, break-even demand and
+horizon per custom option, the SemiAnalysis reproduction and the 4-cent explanation.
 
-:func:`run_study` is the orchestrator (pvlib ``ModelChain`` style): it calls the steps in
-order and fills a frozen :class:`StudyResult`; :meth:`StudyResult.to_json` is what
-``siliconomics study --json`` prints.
+:func:`run_study` is the orchestrator (pvlib ``ModelChain`` style): it resolves the parsed
+scenario once (hardware and designs to accelerator objects, fleets sized by the serving
+layer), then calls the steps in order and fills a frozen :class:`StudyResult`;
+:meth:`StudyResult.to_json` is what ``siliconomics study --json`` prints.
 
-Cost per query on a custom-chip option is its steady state once the chip is in service: the
-TCO of its chips plus the program's fixed costs (NRE not carried by a partner, acquisition,
-sustaining team over the horizon) spread evenly over the horizon's days. The timing, the risk
-of failure and the GPUs bridging the gap are in the strategy NPV, not in this number.
+Two costs per query, side by side:
+
+* **steady state** (``unit_costs``): the option's preferred chip at the scenario date, its
+  TCO per chip-hour (:mod:`economics.tco`) x the chips today's demand needs / today's
+  queries. No programme costs, no timing: what a query costs once the fleet is in place.
+* **levelised** (``levelised_usd_per_query``): PV of all the option's costs over the horizon
+  (NRE, bridge GPUs, respins, retirements, continuing value returned) / PV of the queries it
+  served. This is the comparable number; NPV ranks the options.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from siliconomics.economics.montecarlo import (
     BreakEven,
     StrategyResult,
     TornadoBar,
-    break_even_demand,
-    deterministic,
+    break_even,
+    expected,
     run_monte_carlo,
     tornado,
 )
-from siliconomics.economics.scenario import Scenario, load_scenario
-from siliconomics.economics.strategy import CUSTOM_TYPES
-from siliconomics.economics.tco import owned_tco, rented_tco
+from siliconomics.economics.resolve import Scenario, resolve
+from siliconomics.economics.scenario import ScenarioSpec, load_scenario, scenario_from_dict
+from siliconomics.economics.strategy import (
+    BuyGpu,
+    CustomProgram,
+    Generation,
+    RentGpu,
+    rental_path,
+)
+from siliconomics.economics.tco import capital_recovery_factor, owned_tco, rented_tco
 from siliconomics.economics.unit_cost import UnitCost, chips_for_demand, unit_cost
 from siliconomics.errors import CatalogError, SiliconomicsError
 
@@ -38,41 +54,39 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 
 
+def _preferred_at_start(gens: tuple[Generation, ...]) -> Generation:
+    """The newest generation available at the scenario date (generations newest first)."""
+    return next((g for g in gens if g.available_quarter <= 0), gens[-1])
+
+
 def option_unit_cost(s: Scenario, option_id: str, changes: dict[str, float] | None = None
                      ) -> UnitCost:
-    """Cost per query/day/token of one option at the central inputs (with ``changes`` by
-    global input name), in steady state."""
+    """Steady-state cost per query/day/token of one option at the central inputs (with
+    ``changes`` by global input name): its preferred chip at the scenario date."""
     c = {k: v.central for k, v in s.strategy.ranges.items()} | (changes or {})
     opt = s.strategy.option(option_id)
     econ = {k.removeprefix("econ."): v for k, v in c.items() if k.startswith("econ.")}
     qpd = c["traffic.daily_users"] * c["traffic.queries_per_user_per_day"]
-    util_key = opt.key("utilisation_frac")
-    util = c[util_key] if util_key in c else c["traffic.utilisation_frac"]
-    extra = 0.0
-    if opt.type in CUSTOM_TYPES:
-        bridge = s.strategy.option(opt.bridge or "")
-        own = opt.key("capacity_qps_per_chip")
-        cap = c[own] if own in c else (
-            c[bridge.key("capacity_qps_per_chip")] * c[opt.key("perf_ratio")])
+    tin, tout = c["traffic.input_tokens_per_query"], c["traffic.output_tokens_per_query"]
+    if isinstance(opt, CustomProgram):
+        gen = opt.chip
         margin = c.get(opt.key("partner_margin_frac"), 0.0)
         tco = owned_tco(c[opt.key("unit_cost_usd")] * (1 + margin), c[opt.key("tdp_w")],
                         s.economics, econ)
-        years = s.strategy.horizon_quarters / 4.0
-        fixed = (c[opt.key("nre_usd")] * (1 - c.get(opt.key("partner_nre_share_frac"), 0.0))
-                 + c.get(opt.key("acquisition_usd"), 0.0)
-                 + c.get(opt.key("sustaining_usd_per_year"), 0.0) * years)
-        extra = fixed / (years * 365.25)
     else:
-        cap = c[opt.key("capacity_qps_per_chip")]
-        if opt.type == "rent_gpu":
-            tco = rented_tco(c[opt.key("cloud_usd_per_hour")],
-                             c.get(opt.key("committed_discount_frac"), 0.0))
+        gen = _preferred_at_start(opt.generations)
+        if isinstance(opt, RentGpu):
+            rate = float(rental_path(gen.rental_points, 1)[0]) if gen.rental_points else \
+                c[f"{gen.key}.cloud_usd_per_hour"]
+            tco = rented_tco(rate, c.get(opt.key("committed_discount_frac"), 0.0))
         else:
-            tco = owned_tco(c[opt.key("price_usd")], c[opt.key("tdp_w")], s.economics, econ)
+            assert isinstance(opt, BuyGpu)
+            tco = owned_tco(c[f"{gen.key}.price_usd"], c[f"{gen.key}.tdp_w"], s.economics, econ)
+    util_key = f"{gen.key}.utilisation_frac"
+    util = c[util_key] if util_key in c else c["traffic.utilisation_frac"]
+    cap = c[f"{gen.key}.capacity_qps_per_chip"] * float(gen.surface.ratio(tin, tout))
     chips = float(chips_for_demand(qpd, cap, util))
-    return unit_cost(opt.id, tco, chips, qpd, c["traffic.input_tokens_per_query"],
-                     c["traffic.output_tokens_per_query"], cap,
-                     c["econ.output_input_cost_ratio"], extra)
+    return unit_cost(opt.id, tco, chips, qpd, tin, tout, cap, c["econ.output_input_cost_ratio"])
 
 
 @dataclass(frozen=True)
@@ -95,52 +109,36 @@ class Reproduction:
     capacity_method: str = ""
 
 
-def _reproduction_of(s: Scenario, option: str, per_server: float) -> Reproduction:
-    c = s.strategy.ranges
+def _reproduction_of(s: Scenario, option: str) -> Reproduction:
+    rep = s.spec.reproduction
+    per_server = rep.gpus_per_server.range.central if rep and rep.gpus_per_server else 8.0
     opt = s.strategy.option(option)
+    gen = _preferred_at_start(opt.generations)
     uc = option_unit_cost(s, option)
-    info = next(o for o in s.options if o.id == option)
     return Reproduction(uc.option, uc.chips, uc.chips / per_server, uc.cost_per_day_usd,
-                        uc.cost_per_query_usd, c[opt.key("capacity_qps_per_chip")].central,
-                        uc.utilisation_frac, info.capacity_method)
-
-
-def _reproduction_block(s: Scenario) -> tuple[dict[str, Any], float] | None:
-    block = s.raw.get("reproduction")
-    if block is None:
-        return None
-    if not isinstance(block, dict) or "option" not in block:
-        raise CatalogError(f"{s.path}: reproduction: needs 'option' and 'gpus_per_server'")
-    ids = [o.id for o in s.options]
-    for key in ("option", "own_model_option"):
-        if key in block and str(block[key]) not in ids:
-            raise CatalogError(f"{s.path}: reproduction.{key}: must name an option of this "
-                               f"scenario ({', '.join(ids)}), got {block[key]!r}")
-    return block, float(block.get("gpus_per_server", {}).get("value", 8))
+                        uc.cost_per_query_usd,
+                        s.strategy.ranges[f"{gen.key}.capacity_qps_per_chip"].central,
+                        uc.utilisation_frac, gen.capacity_method)
 
 
 def reproduce(s: Scenario) -> Reproduction | None:
     """Recompute the scenario's ``reproduction`` option (e.g. SemiAnalysis 2023)."""
-    found = _reproduction_block(s)
-    if found is None:
-        return None
-    block, per_server = found
-    return _reproduction_of(s, str(block["option"]), per_server)
+    rep = s.spec.reproduction
+    return None if rep is None else _reproduction_of(s, rep.option)
 
 
 def reproduce_own_model(s: Scenario) -> Reproduction | None:
     """The reproduction's traffic and prices with the GPUs from siliconomics's own serving and
     performance model (the ``reproduction.own_model_option``, capacity method ``serving``)."""
-    found = _reproduction_block(s)
-    if found is None or "own_model_option" not in found[0]:
+    rep = s.spec.reproduction
+    if rep is None or rep.own_model_option is None:
         return None
-    block, per_server = found
-    option = str(block["own_model_option"])
-    info = next(o for o in s.options if o.id == option)
-    if info.capacity_method != "serving":
-        raise CatalogError(f"{s.path}: reproduction.own_model_option: option '{option}' must "
-                           f"use capacity method 'serving', got '{info.capacity_method}'")
-    return _reproduction_of(s, option, per_server)
+    out = _reproduction_of(s, rep.own_model_option)
+    if out.capacity_method != "serving":
+        raise CatalogError(f"{s.path}: reproduction.own_model_option: option "
+                           f"'{rep.own_model_option}' must use capacity method 'serving', got "
+                           f"'{out.capacity_method}'")
+    return out
 
 
 @dataclass(frozen=True)
@@ -153,59 +151,80 @@ class ExplainStep:
 def explain_target(s: Scenario) -> tuple[float, str, list[ExplainStep]] | None:
     """Cost per query after each cumulative change of assumptions in the scenario's
     ``four_cents`` block: which inputs reach the target (e.g. Bernstein's ~4 cents)."""
-    block = s.raw.get("four_cents")
-    repro = s.raw.get("reproduction")
-    if not isinstance(block, dict) or not isinstance(repro, dict):
+    block = s.spec.four_cents
+    rep = s.spec.reproduction
+    if block is None or rep is None:
         return None
-    option = str(repro["option"])
-    changes: dict[str, float] = {}
     central = {k: v.central for k, v in s.strategy.ranges.items()}
+    changes: dict[str, float] = {}
     steps = [ExplainStep("Published assumptions (SemiAnalysis)", "as the reproduction",
-                         option_unit_cost(s, option).cost_per_query_usd)]
-    for i, step in enumerate(block.get("steps", [])):
+                         option_unit_cost(s, rep.option).cost_per_query_usd)]
+    for i, step in enumerate(block.steps):
         where = f"{s.path}: four_cents.steps[{i}]"
-        if "source" not in step:
-            raise CatalogError(f"{where}: missing 'source'")
-        for name, value in (step.get("set") or {}).items():
+        for name, value in step.set.items():
             if name not in central:
                 raise CatalogError(f"{where}.set: unknown input '{name}'")
             changes[name] = float(value)
-        for name, factor in (step.get("scale") or {}).items():
+        for name, factor in step.scale.items():
             if name not in central:
                 raise CatalogError(f"{where}.scale: unknown input '{name}'")
             changes[name] = changes.get(name, central[name]) * float(factor)
-        steps.append(ExplainStep(str(step.get("label", f"step {i + 1}")), str(step["source"]),
-                                 option_unit_cost(s, option, changes).cost_per_query_usd))
-    target = block["target_usd_per_query"]
-    return float(target["value"]), str(target["source"]), steps
+        steps.append(ExplainStep(step.label, step.source,
+                                 option_unit_cost(s, rep.option, changes).cost_per_query_usd))
+    target = block.target_usd_per_query
+    return target.range.central, target.source, steps
 
 
 @dataclass(frozen=True)
 class StudyResult:
-    """Everything the summary, the JSON and the report show."""
+    """Everything the summary, the JSON, the CSVs and the report show (frozen).
+
+    Per option: ``unit_costs`` (steady state), ``levelised_central_usd_per_query`` (central
+    inputs, expected over chip risk), ``deterministic_npv_usd``; the Monte Carlo in
+    ``strategy`` (NPV and levelised cost per draw, P(best), fleet by vintage
+    ``strategy.fleet_by_vintage[option][generation]`` = mean chips per quarter);
+    ``break_even_by_option`` (demand and horizon per custom option); ``break_even`` is the
+    one of the custom option best today; ``tornado`` on ``NPV(a) - NPV(b)`` of
+    ``tornado_pair``; ``horizon_note`` says where the horizon came from.
+    """
 
     scenario: Scenario
     unit_costs: dict[str, UnitCost]
+    levelised_central_usd_per_query: dict[str, float]
     strategy: StrategyResult
     deterministic_npv_usd: dict[str, float]
     tornado_pair: tuple[str, str]
     tornado_base_usd: float
     tornado: list[TornadoBar]
+    break_even_by_option: tuple[BreakEven, ...]
     break_even: BreakEven | None
     reproduction: Reproduction | None
     own_model: Reproduction | None
     explanation: tuple[float, str, list[ExplainStep]] | None
-    savings_usd_per_year: dict[str, float] | None
+    savings_usd_per_year: dict[str, Any] | None
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def spec(self) -> ScenarioSpec:
+        return self.scenario.spec
+
+    @property
+    def quarter_years(self) -> list[float]:
+        """Calendar date [years] of the start of each quarter of the horizon."""
+        q = self.scenario.strategy.horizon_quarters
+        return [self.scenario.start_years + i / 4.0 for i in range(q)]
 
     def to_json(self) -> dict[str, Any]:
         s = self.scenario
         summary = self.strategy.summary()
+        be_by = {b.custom_option: b for b in self.break_even_by_option}
         options: dict[str, dict[str, Any]] = {}
         for info in s.options:
             uc = self.unit_costs[info.id]
+            b = be_by.get(info.id)
             row: dict[str, Any] = {
                 "label": info.label, "type": info.type, "hardware": info.hardware,
+                "generations": list(info.generations),
                 "capacity_method": info.capacity_method, "bridge": info.bridge,
                 "chips": uc.chips, "cost_per_query_usd": uc.cost_per_query_usd,
                 "cost_per_day_usd": uc.cost_per_day_usd, "cost_per_year_usd": uc.cost_per_year_usd,
@@ -215,24 +234,29 @@ class StudyResult:
                 "tco_usd_per_chip_hour": uc.tco_usd_per_chip_hour,
                 "breakdown_usd_per_day": uc.breakdown_usd_per_day,
                 "idle_capacity_usd_per_day": uc.idle_capacity_usd_per_day,
+                "levelised_usd_per_query": self.levelised_central_usd_per_query[info.id],
                 "deterministic_npv_usd": self.deterministic_npv_usd[info.id],
+                "fleet_by_vintage": {k: [float(x) for x in v] for k, v in
+                                     self.strategy.fleet_by_vintage[info.id].items()},
+                "break_even": None if b is None else _be_json(b),
+                "custom_success_frac": self.strategy.custom_success_frac.get(info.id),
                 "serving": info.serving, "silicon": info.silicon,
             }
             options[info.id] = row | summary[info.id]
         be = self.break_even
         return {
-            "scenario": s.id, "name": s.name, "model": s.model_id,
-            "queries_per_day": s.queries_per_day, "horizon_years": s.strategy.horizon_quarters / 4,
+            "scenario": s.id, "name": s.name, "model": s.model_id, "as_of": s.spec.as_of,
+            "queries_per_day": s.queries_per_day,
+            "horizon_years": s.strategy.horizon_quarters / 4, "horizon_note": s.horizon_note,
+            "quarter_years": self.quarter_years,
             "options": options,
             "strategy": {
                 "recommended": self.strategy.recommended,
                 "prob_best": self.strategy.prob_best,
                 "draws": self.strategy.draws, "seed": self.strategy.seed,
                 "custom_success_frac": self.strategy.custom_success_frac,
-                "break_even": None if be is None else {
-                    "custom_option": be.custom_option, "merchant_option": be.merchant_option,
-                    "queries_per_day": be.queries_per_day, "demand_multiple": be.scale,
-                },
+                "break_even": None if be is None else _be_json(be),
+                "break_even_by_option": [_be_json(b) for b in self.break_even_by_option],
                 "tornado": {
                     "metric": f"NPV({self.tornado_pair[0]}) - NPV({self.tornado_pair[1]}) [USD]",
                     "base_usd": self.tornado_base_usd,
@@ -261,20 +285,27 @@ class StudyResult:
     def to_frame(self) -> pd.DataFrame:
         """This result as a pandas DataFrame, one row per option
         (:func:`siliconomics.frames.study_frame`)."""
-        from siliconomics.frames import study_frame
-
-        return study_frame(self)
+        return _study_frame(self)
 
 
+def _study_frame(r: StudyResult) -> pd.DataFrame:
+    from siliconomics.frames import study_frame
 
-def _savings(s: Scenario, npv: dict[str, float]) -> dict[str, float] | None:
-    pair = s.raw.get("savings_compare")
+    return study_frame(r)
+
+
+def _be_json(b: BreakEven) -> dict[str, Any]:
+    return {"custom_option": b.custom_option, "merchant_option": b.merchant_option,
+            "queries_per_day": b.queries_per_day, "demand_multiple": b.scale,
+            "searched_queries_per_day": list(b.searched), "horizon_years": b.horizon_years,
+            "horizon_searched_years": b.horizon_searched_years,
+            "npv_gap_at_today_usd": b.npv_gap_at_today_usd}
+
+
+def _savings(s: Scenario, npv: dict[str, float]) -> dict[str, Any] | None:
+    pair = s.spec.savings_compare
     if pair is None:
         return None
-    if not isinstance(pair, list) or len(pair) != 2 or any(p not in npv for p in pair):
-        raise CatalogError(f"{s.path}: savings_compare: expected two option ids of this scenario")
-    from siliconomics.economics.tco import capital_recovery_factor
-
     years = s.strategy.horizon_quarters / 4.0
     rate = s.strategy.ranges["econ.cost_of_capital_frac"].central
     annuity = float(capital_recovery_factor(rate, years))
@@ -282,26 +313,61 @@ def _savings(s: Scenario, npv: dict[str, float]) -> dict[str, float] | None:
     return {"option": a, "versus": b, "usd_per_year": (npv[a] - npv[b]) * annuity}
 
 
-def run_study(scenario: str | Scenario = "chatgpt-2023", draws: int = 10_000, seed: int = 0,
+def _explanation(s: Scenario) -> tuple[float, str, list[ExplainStep]] | None:
+    """The scenario's own 4-cent explanation, or that of the scenario it names in
+    ``explain_with`` (only its reproduction option resolved)."""
+    if s.spec.explain_with is None:
+        return explain_target(s)
+    other = load_scenario(s.spec.explain_with)
+    if other.reproduction is None or other.four_cents is None:
+        raise CatalogError(f"{s.path}: explain_with: scenario '{s.spec.explain_with}' has no "
+                           f"reproduction and four_cents blocks")
+    return explain_target(resolve(other, only=(other.reproduction.option,)))
+
+
+def as_scenario(scenario: str | Path | ScenarioSpec | Scenario | dict[str, Any]) -> Scenario:
+    """Parse (if needed) and resolve a scenario id, path, mapping or spec."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        scenario = scenario_from_dict(scenario)
+    spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
+    return resolve(spec)
+
+
+def run_study(scenario: str | Path | ScenarioSpec | Scenario | dict[str, Any] = "chatgpt-2023",
+              *, draws: int = 10_000, seed: int = 0,
               progress: Progress | None = None) -> StudyResult:
-    """Run the whole study for a scenario id, path or loaded :class:`Scenario`."""
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    """Run the whole study: resolve the scenario once, price every option, run the Monte
+    Carlo, tornado and break-even (module doc)."""
     if draws < 1:
-        raise SiliconomicsError(f"draws must be >= 1, got {draws}")
+        raise SiliconomicsError(f"draws={draws} must be >= 1")
+    if seed < 0:
+        raise SiliconomicsError(f"seed={seed} must be >= 0")
+    s = as_scenario(scenario)
+    model = s.strategy
     units = {o.id: option_unit_cost(s, o.id) for o in s.options}
-    mc = run_monte_carlo(s.strategy, draws=draws, seed=seed, progress=progress)
-    det = deterministic(s.strategy)
+    mc = run_monte_carlo(model, draws=draws, seed=seed, progress=progress)
+    central = expected(model, model.central())
+    det = {k: float(v[0]) for k, v in central.npv_usd.items()}
+    lev = {k: float(v[0]) for k, v in central.levelised_usd_per_query.items()}
     ranked = sorted(det, key=lambda k: det[k], reverse=True)
     first = mc.recommended
     second = next(k for k in ranked if k != first) if len(ranked) > 1 else first
-    base, bars = tornado(s.strategy, first, second)
-    explanation = explain_target(s)
-    if explanation is None and s.id != "semianalysis-2023":
-        explanation = explain_target(load_scenario("semianalysis-2023"))
+    base, bars = tornado(model, first, second)
+    bes = tuple(break_even(model))
+    best_be = max(bes, key=lambda b: det[b.custom_option]) if bes else None
     return StudyResult(
-        scenario=s, unit_costs=units, strategy=mc, deterministic_npv_usd=det,
-        tornado_pair=(first, second), tornado_base_usd=base, tornado=bars,
-        break_even=break_even_demand(s.strategy), reproduction=reproduce(s),
-        own_model=reproduce_own_model(s),
-        explanation=explanation, savings_usd_per_year=_savings(s, det), warnings=s.warnings,
+        scenario=s, unit_costs=units, levelised_central_usd_per_query=lev, strategy=mc,
+        deterministic_npv_usd=det, tornado_pair=(first, second), tornado_base_usd=base,
+        tornado=bars, break_even_by_option=bes, break_even=best_be,
+        reproduction=reproduce(s), own_model=reproduce_own_model(s),
+        explanation=_explanation(s), savings_usd_per_year=_savings(s, det),
+        warnings=s.warnings,
     )
+
+
+def npv_spread_usd(r: StudyResult) -> dict[str, float]:
+    """Width of the 5-95% NPV interval per option [USD] (for summaries)."""
+    return {k: float(np.percentile(v, 95) - np.percentile(v, 5))
+            for k, v in r.strategy.npv_usd.items()}

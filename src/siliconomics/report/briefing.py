@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from siliconomics.catalog.sourced import Range
-from siliconomics.economics.scenario import Scenario, replace_ranges
+from siliconomics.economics.resolve import Scenario
+from siliconomics.economics.resolve import with_ranges as replace_ranges
 from siliconomics.economics.study import StudyResult, run_study
 from siliconomics.errors import SiliconomicsError
 from siliconomics.registry import unknown_id_message

@@ -1,0 +1,126 @@
+"""Owned fleets by vintage, vectorised over Monte Carlo draws.
+
+Chips are bought in quarterly cohorts. Each cohort serves for the service life and is then
+retired (sold at the resale fraction of its price). Every quarter the capacity needed is
+compared with the installed capacity; the gap (growth plus retirements) is bought from the
+generations in preference order (the first is the preferred chip, e.g. the newest GPU or the
+custom chip once it has arrived), each at most its supply cap per quarter and only once
+available, and within the data-centre power budget when there is one. What no owned
+generation can supply is the shortfall (rented or unserved by the option).
+
+Shapes: ``N`` draws, ``G`` generations, ``Q`` quarters. Pure function of arrays; the option
+classes in :mod:`siliconomics.economics.strategy` price the result.
+
+Choices where the issue is silent (stated in docs/economics.md): installed chips are never
+sold early; chips in use are spread evenly over the installed fleet (power is paid on the
+in-use share of every chip); fractional chips (a fleet is large enough that rounding does
+not matter to its cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from siliconomics.economics.tco import FloatArray
+
+
+@dataclass(frozen=True)
+class FleetPaths:
+    """An owned fleet over the horizon.
+
+    ``purchases`` / ``installed`` / ``retired`` [chips], ``(Q, N, G)``; ``capex_usd`` spent
+    on purchases ``(N, Q)``; ``retired_capex_usd`` the purchase value of the chips retired
+    ``(N, Q)``; ``installed_capex_usd`` of the chips still installed at the end of each
+    quarter ``(N, Q)``; ``book_value_usd`` of those chips (straight line over the service
+    life) at the end of each quarter ``(N, Q)``; ``shortfall_qps`` not served by owned chips
+    ``(N, Q)``; ``in_use_frac`` of the installed capacity serving ``(N, Q)``.
+    """
+
+    purchases: FloatArray
+    installed: FloatArray
+    retired: FloatArray
+    capex_usd: FloatArray
+    retired_capex_usd: FloatArray
+    installed_capex_usd: FloatArray
+    book_value_usd: FloatArray
+    shortfall_qps: FloatArray
+    in_use_frac: FloatArray
+
+
+def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: FloatArray,
+                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
+                   facility_w_per_chip: FloatArray | None = None,
+                   power_budget_w: FloatArray | None = None) -> FleetPaths:
+    """Buy, serve and retire chip cohorts quarter by quarter (module doc).
+
+    ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
+    carries on average (capacity at the SLO x utilisation) [queries/s];
+    ``available`` (N, G, Q): 1 where the generation can be bought; ``supply_cap`` (N, G)
+    [chips/quarter] (``inf`` for none); ``unit_capex_usd`` (N, G, Q) price of a chip with its
+    server share and network bought in that quarter; ``life_quarters`` (N,) service life;
+    ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget.
+    """
+    n, g, q = qps_per_chip.shape
+    rows = np.arange(n)
+    life = np.maximum(np.rint(life_quarters).astype(np.int64), 1)
+    purchases = np.zeros((q, n, g))
+    installed = np.zeros((q, n, g))
+    retired = np.zeros((q, n, g))
+    cohort_capex = np.zeros((q, n, g))
+    cohort_total = np.zeros((q, n))
+    capex = np.zeros((n, q))
+    retired_capex = np.zeros((n, q))
+    installed_capex = np.zeros((n, q))
+    book = np.zeros((n, q))
+    shortfall = np.zeros((n, q))
+    in_use = np.zeros((n, q))
+    base = np.zeros((n, g))
+    base_capex = np.zeros(n)
+    book_value = np.zeros(n)
+    for t in range(q):
+        born = t - life
+        old = born >= 0
+        if old.any():
+            idx = np.where(old, born, 0)
+            gone = purchases[idx, rows] * old[:, None]
+            base = base - gone
+            retired[t] = gone
+            out = (cohort_capex[idx, rows] * old[:, None]).sum(axis=1)
+            retired_capex[:, t] = out
+            base_capex = base_capex - out
+        cap_t = qps_per_chip[:, :, t]
+        have = (base * cap_t).sum(axis=1)
+        gap = np.maximum(need_qps[:, t] - have, 0.0)
+        headroom_w = None
+        if power_budget_w is not None and facility_w_per_chip is not None:
+            headroom_w = np.maximum(power_budget_w[:, t] - (base * facility_w_per_chip).sum(1), 0.0)
+        buy = np.zeros((n, g))
+        for k in range(g):
+            want = gap / cap_t[:, k] * available[:, k, t]
+            got = np.minimum(want, supply_cap[:, k])
+            if headroom_w is not None and facility_w_per_chip is not None:
+                got = np.minimum(got, headroom_w / facility_w_per_chip[:, k])
+                headroom_w = headroom_w - got * facility_w_per_chip[:, k]
+            buy[:, k] = got
+            gap = np.maximum(gap - got * cap_t[:, k], 0.0)
+        spend = buy * unit_capex_usd[:, :, t]
+        purchases[t] = buy
+        cohort_capex[t] = spend
+        cohort_total[t] = spend.sum(axis=1)
+        base = base + buy
+        installed[t] = base
+        capex[:, t] = cohort_total[t]
+        base_capex = base_capex + capex[:, t]
+        installed_capex[:, t] = base_capex
+        shortfall[:, t] = gap
+        have = (base * cap_t).sum(axis=1)
+        in_use[:, t] = np.where(have > 0, np.minimum(need_qps[:, t] / np.maximum(have, 1e-300),
+                                                     1.0), 0.0)
+        # value left in the installed cohorts (straight line over the life): each loses
+        # capex / life a quarter, a retired cohort has none left, a new one starts at full
+        book_value = book_value + cohort_total[t] - base_capex / life
+        book[:, t] = np.maximum(book_value, 0.0)
+    return FleetPaths(purchases, installed, retired, capex, retired_capex, installed_capex, book,
+                      shortfall, in_use)
