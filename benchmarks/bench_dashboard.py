@@ -83,7 +83,8 @@ def library_what_if(scenario: str, draws: int, option: str) -> list[float]:
     session = Session(draws=draws, seed=0)
     key = session.load(scenario)
     base = session.briefing(key)
-    price = next(i for i in base.inputs if i.name == f"{option}.price_usd")
+    price = next(i for i in base.inputs
+                 if i.name.startswith(f"{option}.") and i.name.endswith(".price_usd"))
     out = []
     for factor in (1.1, 1.2, 0.9):
         t0 = time.perf_counter()

@@ -300,9 +300,12 @@ def test_capacity_method_contract(method: str, tmp_path: Path) -> None:
         base = DATA / "scenarios" / "google-tpu-partner.yaml"
         path, block = base, CAPACITY_EXAMPLES[method]
         raw_option = {"id": "current-tpu"}
-        path = _mutated(base, tmp_path / base.name, lambda d: next(
-            o for o in d["options"] if o["id"] == "current-tpu")["roadmap"][0].__setitem__(
-                "capacity", block))
+        def example(d: dict[str, Any]) -> None:
+            gen = next(o for o in d["options"] if o["id"] == "current-tpu")["roadmap"][0]
+            gen["capacity"] = block
+            d["traffic"]["utilisation_frac"] = {"value": 0.5, "source": "contract test example"}
+
+        path = _mutated(base, tmp_path / base.name, example)
     _unit_cost_positive(path, raw_option["id"])
     key = _first_number_key({k: v for k, v in block.items() if k != "method"})
 

@@ -18,12 +18,13 @@ from siliconomics.dashboard.chip_page import DESIGN_DIR, _load_uploaded
 from siliconomics.dashboard.session import Session
 from siliconomics.dashboard.uploads import MAX_UPLOAD_BYTES, UploadError, parse_upload
 from siliconomics.dashboard.whatif import scenario_yaml, slider_specs
-from siliconomics.economics.scenario import SCENARIO_DIR, load_scenario_file
+from siliconomics.economics.scenario import SCENARIO_DIR
+from siliconomics.economics.study import as_scenario as load_scenario_file
 from siliconomics.errors import SiliconomicsError
 from siliconomics.report.briefing import with_centrals
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-SCENARIO = "google-tpu-partner"  # priced from sourced capacity (no fleet simulation): fast
+SCENARIO = "google-tpu-partner"  # one small serving fleet (TPU v6e): fast
 
 
 def _upload(text: str | bytes) -> str:
@@ -41,7 +42,7 @@ def session() -> Session:
 def test_upload_parses_into_the_clis_scenario_type() -> None:
     text = (SCENARIO_DIR / f"{SCENARIO}.yaml").read_text()
     s = parse_upload(_upload(text), "mine.yaml", load_scenario_file)
-    assert s.id == SCENARIO and {o.id for o in s.options} == {"buy-h100", "partner-tpu",
+    assert s.id == SCENARIO and {o.id for o in s.options} == {"current-tpu", "partner-tpu",
                                                               "inhouse-tpu"}
 
 
@@ -58,9 +59,8 @@ def test_upload_refuses_oversized_python_tags_and_bad_fields() -> None:
         parse_upload(_upload("- 1\n- 2\n"), "list.yaml", load_scenario_file)
     with pytest.raises(UploadError, match=r"bin\.yaml: not UTF-8"):
         parse_upload(_upload(b"\xff\xfe\x00bad"), "bin.yaml", load_scenario_file)
-    text = (SCENARIO_DIR / f"{SCENARIO}.yaml").read_text().replace("horizon_years:",
-                                                                   "horizon_yearz:")
-    with pytest.raises(UploadError, match=r"mine\.yaml: missing top-level field 'horizon_years'"):
+    text = (SCENARIO_DIR / f"{SCENARIO}.yaml").read_text().replace("traffic:", "trafic:")
+    with pytest.raises(UploadError, match=r"mine\.yaml.*unknown field 'trafic'.*'traffic'"):
         parse_upload(_upload(text), "mine.yaml", load_scenario_file)
 
 
@@ -83,19 +83,19 @@ def test_upload_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_what_if_higher_gpu_price_raises_the_buy_option_cost(session: Session) -> None:
     base = session.briefing(SCENARIO)
-    price = next(i for i in base.inputs if i.name == "buy-h100.price_usd")
-    dearer = session.briefing(SCENARIO, {"buy-h100.price_usd": price.high * 1.2})
-    assert dearer.option("buy-h100").cost_per_query_usd > base.option("buy-h100").cost_per_query_usd
+    price = next(i for i in base.inputs if i.name == "current-tpu.tpu-v6e.price_usd")
+    dearer = session.briefing(SCENARIO, {"current-tpu.tpu-v6e.price_usd": price.high * 1.2})
+    assert dearer.option("current-tpu").cost_per_query_usd > base.option("current-tpu").cost_per_query_usd
     assert dearer.option("partner-tpu").cost_per_query_usd == pytest.approx(
         base.option("partner-tpu").cost_per_query_usd)
     with pytest.raises(SiliconomicsError, match="unknown input"):
-        with_centrals(session.scenario(SCENARIO), {"buy-h100.price_dollars": 1.0})
+        with_centrals(session.scenario(SCENARIO), {"current-tpu.tpu-v6e.price_dollars": 1.0})
 
 
 def test_sliders_offer_the_buy_price_and_the_big_swings_with_sources(session: Session) -> None:
     specs = slider_specs(session.briefing(SCENARIO))
     names = [s.name for s in specs]
-    assert "buy-h100.price_usd" in names and len(specs) == 8
+    assert "current-tpu.tpu-v6e.price_usd" in names and len(specs) == 8
     for s in specs:
         assert s.min <= s.low <= s.central <= s.high <= s.max and s.source
         assert not re.search(r"[a-z]_[a-z]", s.label)
@@ -104,16 +104,17 @@ def test_sliders_offer_the_buy_price_and_the_big_swings_with_sources(session: Se
 def test_downloaded_scenario_keeps_sources_and_the_change(session: Session,
                                                           tmp_path: Path) -> None:
     s = session.scenario(SCENARIO)
-    text = scenario_yaml(s, {"buy-h100.price_usd": 33_000.0, "econ.pue": 1.3,
+    text = scenario_yaml(s, {"current-tpu.tpu-v6e.price_usd": 33_000.0, "econ.pue": 1.3,
                              "traffic.growth_frac_per_year": 0.7})
     path = tmp_path / "what-if.yaml"
     path.write_text(text)
     again = load_scenario_file(path)
     r = again.strategy.ranges
-    assert r["buy-h100.price_usd"].central == 33_000.0
+    assert r["current-tpu.tpu-v6e.price_usd"].central == 33_000.0
     assert r["econ.pue"].central == 1.3 and r["traffic.growth_frac_per_year"].central == 0.7
-    assert "what-if: central set to 33000" in r["buy-h100.price_usd"].source
-    assert s.strategy.ranges["buy-h100.price_usd"].source in r["buy-h100.price_usd"].source
+    assert "what-if: central set to 33000" in r["current-tpu.tpu-v6e.price_usd"].source
+    price = "current-tpu.tpu-v6e.price_usd"
+    assert s.strategy.ranges[price].source in r[price].source
     untouched = s.strategy.ranges["partner-tpu.unit_cost_usd"]
     assert r["partner-tpu.unit_cost_usd"] == untouched
 
@@ -144,5 +145,5 @@ def test_bench_dashboard_smoke() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    times = module.library_what_if(SCENARIO, 100, "buy-h100")
+    times = module.library_what_if(SCENARIO, 100, "current-tpu")
     assert len(times) == 3 and all(t > 0 for t in times)

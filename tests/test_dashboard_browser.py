@@ -88,15 +88,15 @@ def test_dashboard_numbers_equal_the_cli_json(page: Any, capsys: pytest.CaptureF
 
 def test_higher_chip_price_raises_the_buy_cost(page: Any, shots: Path) -> None:
     page.click("#nav-what-if")
-    page.wait_for_selector("#whatif-cpq-buy-h100")
-    before = _usd(page, "whatif-cpq-buy-h100")
+    page.wait_for_selector("#whatif-cpq-current-tpu")
+    before = _usd(page, "whatif-cpq-current-tpu")
     partner_before = _usd(page, "whatif-cpq-partner-tpu")
-    slider = page.locator("[id*='buy-h100.price_usd'] [role=slider]").first
+    slider = page.locator("[id*='current-tpu.tpu-v6e.price_usd'] [role=slider]").first
     slider.focus()
     slider.press("End")  # the slider's top end: above the sourced range's high
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd !== '{before!r}'")
-    after = _usd(page, "whatif-cpq-buy-h100")
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd !== '{before!r}'")
+    after = _usd(page, "whatif-cpq-current-tpu")
     assert after > before
     assert _usd(page, "whatif-cpq-partner-tpu") == partner_before
     assert "Purchase price" in page.inner_text("#whatif-status")
@@ -104,11 +104,11 @@ def test_higher_chip_price_raises_the_buy_cost(page: Any, shots: Path) -> None:
     # the Decision page follows the what-if when opened
     page.click("#nav-decision")
     page.wait_for_function(
-        f"document.querySelector('#decision-cpq-buy-h100').dataset.usd === '{after!r}'")
+        f"document.querySelector('#decision-cpq-current-tpu').dataset.usd === '{after!r}'")
     page.click("#nav-what-if")
     page.click("#whatif-reset")
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd === '{before!r}'")
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd === '{before!r}'")
     assert page.errors == []
 
 
@@ -124,7 +124,7 @@ def test_invalid_uploads_show_the_error_and_the_app_keeps_working(page: Any, sho
     err = "#scenario-upload-error"
     _upload(page, "#scenario-upload", "broken.yaml", b"id: x\noptions: []\n")
     page.wait_for_selector(f"{err}:has-text('broken.yaml')")
-    assert "missing top-level field" in page.inner_text(err)
+    assert "required but missing" in page.inner_text(err)
     _upload(page, "#scenario-upload", "evil.yaml",
             b"id: x\nboom: !!python/object/apply:os.system ['echo pwned']\n")
     page.wait_for_selector(f"{err}:has-text('evil.yaml')")
@@ -137,16 +137,16 @@ def test_invalid_uploads_show_the_error_and_the_app_keeps_working(page: Any, sho
     page.click("#nav-decision")
     page.wait_for_selector("#recommendation:has-text('best in')")
     page.click("#nav-what-if")
-    slider = page.locator("[id*='buy-h100.price_usd'] [role=slider]").first
-    before = _usd(page, "whatif-cpq-buy-h100")
+    slider = page.locator("[id*='current-tpu.tpu-v6e.price_usd'] [role=slider]").first
+    before = _usd(page, "whatif-cpq-current-tpu")
     slider.focus()
     slider.press("Home")  # the bottom end: cheaper GPUs
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd !== '{before!r}'")
-    assert _usd(page, "whatif-cpq-buy-h100") < before
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd !== '{before!r}'")
+    assert _usd(page, "whatif-cpq-current-tpu") < before
     page.click("#whatif-reset")
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd === '{before!r}'")
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd === '{before!r}'")
     assert page.errors == []
 
 
@@ -170,23 +170,23 @@ def test_downloads_carry_the_what_if(page: Any, tmp_path: Path) -> None:
     import yaml
 
     page.click("#nav-what-if")
-    page.wait_for_selector("#whatif-cpq-buy-h100")
-    before = _usd(page, "whatif-cpq-buy-h100")
-    slider = page.locator("[id*='buy-h100.price_usd'] [role=slider]").first
+    page.wait_for_selector("#whatif-cpq-current-tpu")
+    before = _usd(page, "whatif-cpq-current-tpu")
+    slider = page.locator("[id*='current-tpu.tpu-v6e.price_usd'] [role=slider]").first
     slider.focus()
     slider.press("End")
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd !== '{before!r}'")
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd !== '{before!r}'")
     with page.expect_download() as scenario:
         page.click("#download-scenario-btn")
     data = yaml.safe_load(Path(scenario.value.path()).read_text())
-    buy = next(o for o in data["options"] if o["id"] == "buy-h100")
-    assert "what-if: central set to" in buy["params"]["price_usd"]["source"]
+    buy = next(o for o in data["options"] if o["id"] == "current-tpu")
+    assert "what-if: central set to" in buy["roadmap"][0]["price_usd"]["source"]
     with page.expect_download() as report:
         page.click("#download-report-btn")
     text = Path(report.value.path()).read_text()
     assert "Executive summary" in text and "Plotly.newPlot" in text
     page.click("#whatif-reset")
     page.wait_for_function(
-        f"document.querySelector('#whatif-cpq-buy-h100').dataset.usd === '{before!r}'")
+        f"document.querySelector('#whatif-cpq-current-tpu').dataset.usd === '{before!r}'")
     assert page.errors == []

@@ -20,7 +20,7 @@ from siliconomics.dashboard.components import CSS_PAGE, STYLE, data, error_box, 
 from siliconomics.dashboard.session import Session
 from siliconomics.dashboard.uploads import UploadError, parse_upload
 from siliconomics.dashboard.whatif import SliderSpec, scenario_yaml, slider_specs
-from siliconomics.economics.scenario import load_scenario_file
+from siliconomics.economics.study import as_scenario as load_scenario_file
 from siliconomics.report import figures, fmt, summary
 from siliconomics.report.briefing import Briefing
 from siliconomics.report.html import render_briefing

@@ -10,7 +10,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from siliconomics.economics.scenario import Scenario, load_scenario
+from siliconomics.economics.resolve import Scenario
+from siliconomics.economics.study import as_scenario as load_scenario
 from siliconomics.report.briefing import Briefing, what_if
 
 #: Briefings kept (each holds the NPV draws: 10k draws x a few options x 8 bytes).

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from siliconomics.economics.scenario import Scenario
+from siliconomics.economics.resolve import Scenario
 from siliconomics.report import fmt
 from siliconomics.report.briefing import Briefing
 
@@ -53,7 +53,8 @@ def slider_specs(b: Briefing, n: int = SLIDERS) -> list[SliderSpec]:
     """The inputs that matter most (largest tornado swing first), always including each
     bought GPU's price and the number of daily users; fleet-derived inputs excluded."""
     inputs = {i.name: i for i in b.inputs}
-    names = [f"{o.id}.price_usd" for o in b.options if o.type == "buy_gpu"]
+    bought = {o.id for o in b.options if o.type == "buy_gpu"}
+    names = [n for n in inputs if n.endswith(".price_usd") and n.partition(".")[0] in bought]
     names += ["traffic.daily_users"]
     names += [t.name for t in sorted(b.tornado, key=lambda t: t.swing_usd, reverse=True)]
     chosen: list[str] = []
@@ -90,12 +91,16 @@ def scenario_yaml(s: Scenario, centrals: Mapping[str, float]) -> str:
         scope, _, field = name.rpartition(".")
         src = s.strategy.ranges[name].source
         note = f"what-if: central set to {x:g} in the siliconomics dashboard"
-        if scope in ("traffic", "econ"):
-            block = raw.setdefault("traffic" if scope == "traffic" else "economics", {})
+        if scope in ("traffic", "econ", "fleet"):
+            block = raw.setdefault({"econ": "economics"}.get(scope, scope), {})
             block[field] = _leaf(block.get(field, {"source": src, "value": x}), x, note)
             continue
-        option = next(o for o in raw["options"] if str(o.get("id")) == scope)
-        params = option.setdefault("params", {})
+        opt_id, _, gen = scope.partition(".")
+        option = next(o for o in raw["options"] if str(o.get("id")) == opt_id)
+        params = next((g for g in option.get("roadmap", []) if g.get("hardware") == gen),
+                      None) if gen else option.setdefault("params", {})
+        if params is None:
+            continue
         r = s.strategy.ranges[name].range
         current = params.get(field, {"low": r.low, "central": r.central, "high": r.high,
                                      "source": src})

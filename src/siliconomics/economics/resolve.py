@@ -109,6 +109,13 @@ class Scenario:
     traffic: dict[str, SourcedRange] = field(default_factory=dict)
 
     @property
+    def raw(self) -> dict[str, Any]:
+        """The scenario as a plain mapping (what a scenario file holds; for writing one)."""
+        data: dict[str, Any] = self.spec.model_dump(mode="json", exclude_none=True,
+                                                    exclude={"source_path"})
+        return data
+
+    @property
     def queries_per_day(self) -> float:
         t = self.spec.traffic
         return t.daily_users.range.central * t.queries_per_user_per_day.range.central
