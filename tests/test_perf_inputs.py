@@ -125,3 +125,14 @@ def test_fleet_takes_stack_from_the_scenario_or_the_flag(cli, tmp_path: Path) ->
     assert ref["replica_capacity_per_s"] >= amd.json()["replica_capacity_per_s"]
     wrong = cli("fleet", "--scenario", str(scen), "--stack", "tensorrt-llm", "--json")
     assert wrong.code == 2 and "not defined for chip 'mi300x'" in wrong.err
+
+
+def test_a_calibration_of_another_chip_is_named_in_a_warning(cli) -> None:  # type: ignore[no-untyped-def]
+    args = ("predict", "--model", "llama3-8b", "--context", "512", "--calibration",
+            str(DEFAULT_CALIBRATION_PATH), "--json")
+    other = cli(*args, "--hardware", "mi300x")
+    assert other.code == 0
+    (line,) = [ln for ln in other.err.splitlines() if "fitted_hardware" in ln]
+    assert str(DEFAULT_CALIBRATION_PATH) in line and "'h100-sxm'" in line and "mi300x" in line
+    same = cli(*args, "--hardware", "h100-sxm")
+    assert "fitted_hardware" not in same.err

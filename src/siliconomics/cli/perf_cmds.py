@@ -36,15 +36,22 @@ StackOpt = Annotated[
 ]
 
 
-def load_cli_calibration(path: Path | None) -> Calibration:
+def load_cli_calibration(path: Path | None, chip: Accelerator | None = None) -> Calibration:
     """The calibration a command uses (``--calibration`` or the shipped H100 fit), with a
-    one-line warning on stderr when it looks like a failed fit."""
+    one-line warning on stderr when it looks like a failed fit, or when it was fitted on
+    another chip than ``chip`` (its efficiencies then transfer through the spec, as the
+    shipped H100 fit does for every chip)."""
     if path is None:
         return default_calibration()
     calib = load_calibration(path)
     warning = calibration_warning(calib, str(path))
     if warning is not None:
-        err_console.print(warning, markup=False, highlight=False)
+        err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
+    if chip is not None and calib.fitted_hardware not in (None, chip.id):
+        err_console.print(
+            f"warning: calibration {path} field 'fitted_hardware' is '{calib.fitted_hardware}', "
+            f"not '{chip.id}': its kernel efficiencies are transferred to {chip.id} through the "
+            "spec, not measured on it", markup=False, highlight=False, soft_wrap=True)
     return calib
 
 
@@ -57,7 +64,7 @@ def warn_scaleup(hw: Accelerator, ranks: int) -> None:
     """Print a one-line warning when a tensor-parallel group leaves the scale-up domain."""
     warning = scaleup_warning(hw, ranks)
     if warning is not None:
-        err_console.print(warning, markup=False, highlight=False)
+        err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
 
 
 def _measurements_for(path: Path, hw: Accelerator) -> Measurements:
@@ -118,7 +125,7 @@ def predict(
     typed_phase: Phase = "prefill" if phase == "prefill" else "decode"
     chip = resolve_accelerator(hardware)
     software = cli_stack(stack, chip)
-    calib = load_cli_calibration(calibration)
+    calib = load_cli_calibration(calibration, chip)
     warn_scaleup(chip, tp)
     pred = predict_step(
         model, chip, phase=typed_phase, batch=batch, prompt=prompt, context=context, tp=tp,
@@ -194,7 +201,7 @@ def validate_cmd(
     """Predict every measured case and report the error per section."""
     chip = resolve_accelerator(hardware)
     data = _measurements_for(measurements, chip)
-    report = validate(data, chip, load_cli_calibration(calibration))
+    report = validate(data, chip, load_cli_calibration(calibration, chip))
     if as_json:
         print_json(report.to_json())
         return

@@ -170,7 +170,7 @@ def _software(dep: Deployment, stack: str | None, calibration: Path | None) -> D
     if stack is not None:
         update["stack"] = cli_stack(stack, chip)
     if calibration is not None:
-        update["calibration"] = load_cli_calibration(calibration)
+        update["calibration"] = load_cli_calibration(calibration, chip)
     return dep.model_copy(update=update) if update else dep
 
 
