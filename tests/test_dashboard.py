@@ -147,3 +147,18 @@ def test_bench_dashboard_smoke() -> None:
     spec.loader.exec_module(module)
     times = module.library_what_if(SCENARIO, 100, "current-tpu")
     assert len(times) == 3 and all(t > 0 for t in times)
+
+
+def test_cli_refuses_a_busy_port_and_an_unknown_scenario_in_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("dashboard", SCENARIO, "--port", str(port))
+    assert result.code == 2 and f"--port {port}: cannot listen on 127.0.0.1:{port}" in result.err
+    result = cli("dashboard", "no-such-scenario", "--port", "0")
+    assert result.code == 2 and "no-such-scenario" in result.err
+    assert "Traceback" not in result.err
+    assert cli("dashboard", "--port", "70000").code == 2

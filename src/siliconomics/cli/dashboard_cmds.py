@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Annotated
 
 import typer
 
 from siliconomics.cli.common import console, err_console
+from siliconomics.errors import SiliconomicsError
+
+
+def check_free(host: str, port: int) -> None:
+    """Refuse an address we cannot listen on before any slow work starts (one line, naming
+    the option and the reason)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise SiliconomicsError(f"--host {host}: not an address of this machine "
+                                f"({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise SiliconomicsError(f"--port {port}: cannot listen on {host}:{port} "
+                                    f"({exc.strerror})") from None
 
 
 def dashboard(
@@ -29,6 +49,7 @@ def dashboard(
     from siliconomics.dashboard.server import make
     from siliconomics.dashboard.session import Session
 
+    check_free(host, port)
     start = time.perf_counter()
     session = Session(draws=draws, seed=seed)
     with err_console.status(f"loading {scenario} (sizing fleets with the serving model)"):
