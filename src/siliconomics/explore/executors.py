@@ -1,0 +1,236 @@
+"""Where many independent evaluations run: in-process, on local cores, or on a Ray cluster.
+
+Every executor has one method, :meth:`Executor.map`, which applies a picklable function to a
+list of picklable items and returns the results **in the order of the items**. Results do
+not depend on the executor: the function receives everything it needs (including any seed)
+in its item, so serial, local and Ray runs of the same search give the same numbers.
+
+- ``serial``: a plain loop in this process (debugging, tiny runs, nested use).
+- ``local`` (default): :class:`concurrent.futures.ProcessPoolExecutor` over this machine's
+  cores.
+- ``ray``: one Ray task per item (``pip install "siliconomics[ray]"``). With no address Ray
+  starts on this machine; with ``address="ray://host:10001"`` or ``"auto"`` it joins a cluster.
+
+Executors are registered by name in :data:`EXECUTORS`; an unknown name is an error listing
+the valid ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from siliconomics.errors import SiliconomicsError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each finished item (in completion order)."""
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over ``items``; results in item order."""
+
+    @property
+    def name(self) -> str:
+        """The registry name (``serial``, ``local``, ``ray``)."""
+        ...
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        description: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        """``[fn(item) for item in items]``, possibly in parallel; order preserved."""
+        ...
+
+
+def _check_workers(max_workers: int | None) -> int | None:
+    if max_workers is not None and max_workers < 1:
+        raise SiliconomicsError(f"executor max_workers={max_workers} must be >= 1 (or omitted for all cores)")
+    return max_workers
+
+
+@dataclass(frozen=True)
+class SerialExecutor:
+    """A plain loop in this process."""
+
+    name: str = "serial"
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        description: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        results: list[R] = []
+        for item in items:
+            results.append(fn(item))
+            if progress is not None:
+                progress(len(results), len(items))
+        return results
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """Processes on this machine (``concurrent.futures``); ``max_workers=None`` = all cores."""
+
+    max_workers: int | None = None
+    name: str = "local"
+
+    def workers(self, n_items: int) -> int:
+        """Processes actually started for ``n_items`` items [count]."""
+        cores = self.max_workers or os.cpu_count() or 1
+        return max(1, min(cores, n_items))
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        description: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        if not items:
+            return []
+        n_workers = self.workers(len(items))
+        if n_workers == 1:
+            return SerialExecutor().map(fn, items, progress=progress)
+        results: list[R | None] = [None] * len(items)
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            futures = {pool.submit(fn, item): index for index, item in enumerate(items)}
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(items))
+        return results  # type: ignore[return-value]
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise SiliconomicsError(
+            'executor "ray" needs Ray, which is not installed: pip install "siliconomics[ray]"'
+        ) from exc
+    return ray
+
+
+def _package_dir() -> str:
+    import siliconomics
+
+    return str(Path(siliconomics.__file__).resolve().parent)
+
+
+def _pythonpath_for_workers() -> str:
+    """This package's parent folder first, then the current PYTHONPATH made absolute."""
+    parts = [str(Path(_package_dir()).parent)]
+    parts += [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join(dict.fromkeys(parts))
+
+
+@dataclass(frozen=True)
+class RayExecutor:
+    """One Ray task per item. ``address=None`` starts (or reuses) a Ray runtime on this machine;
+    otherwise it is passed to ``ray.init`` (``"auto"``, ``"ray://head:10001"``)."""
+
+    address: str | None = None
+    max_workers: int | None = None
+    name: str = "ray"
+
+    def _ensure_started(self) -> Any:
+        ray = _import_ray()
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if self.address is not None:
+                kwargs["address"] = self.address
+                # Ship this package to the cluster's workers (they may not have it installed).
+                kwargs["runtime_env"] = {"py_modules": [_package_dir()]}
+            else:
+                # Local workers import siliconomics from where this process found it, also when
+                # it runs from a source tree on a relative PYTHONPATH.
+                kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": _pythonpath_for_workers()}}
+                if self.max_workers is not None:
+                    kwargs["num_cpus"] = self.max_workers
+            try:
+                ray.init(**kwargs)
+            except (ConnectionError, ValueError, RuntimeError) as exc:
+                where = self.address or "a local runtime"
+                raise SiliconomicsError(f"executor ray: could not start or join {where}: {exc}") from exc
+        return ray
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        description: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        if not items:
+            return []
+        ray = self._ensure_started()
+        remote_fn = ray.remote(fn)
+        refs = [remote_fn.remote(item) for item in items]
+        index_of = {ref: index for index, ref in enumerate(refs)}
+        results: list[R | None] = [None] * len(items)
+        pending = list(refs)
+        done = 0
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for ref in ready:
+                results[index_of[ref]] = ray.get(ref)
+                done += 1
+                if progress is not None:
+                    progress(done, len(items))
+        return results  # type: ignore[return-value]
+
+
+def _serial(max_workers: int | None, address: str | None) -> Executor:
+    return SerialExecutor()
+
+
+def _local(max_workers: int | None, address: str | None) -> Executor:
+    return LocalExecutor(max_workers=max_workers)
+
+
+def _ray(max_workers: int | None, address: str | None) -> Executor:
+    _import_ray()
+    return RayExecutor(address=address, max_workers=max_workers)
+
+
+EXECUTORS: dict[str, Callable[[int | None, str | None], Executor]] = {
+    "serial": _serial,
+    "local": _local,
+    "ray": _ray,
+}
+"""Executor name → factory ``(max_workers, address) -> Executor``."""
+
+
+def get_executor(
+    kind: str = "local", *, max_workers: int | None = None, address: str | None = None
+) -> Executor:
+    """The executor called ``kind`` (``serial``, ``local`` or ``ray``).
+
+    ``max_workers``: processes (local) or CPUs of a locally started Ray (ray); ``None`` = all
+    cores. ``address``: a Ray cluster to join; only meaningful for ``ray``.
+    """
+    factory = EXECUTORS.get(kind)
+    if factory is None:
+        close = difflib.get_close_matches(kind, list(EXECUTORS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SiliconomicsError(f"executor {kind!r} is not known{hint}; valid: {', '.join(EXECUTORS)}")
+    if address is not None and kind != "ray":
+        raise SiliconomicsError(f"executor address={address!r} is only used by executor 'ray', not {kind!r}")
+    return factory(_check_workers(max_workers), address)
