@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from siliconomics.errors import SiliconomicsError
-from siliconomics.explore.executors import LocalExecutor, get_executor
+from siliconomics.explore.executors import LocalExecutor, get_executor, start_ray
 
 
 def _work(item: tuple[int, int]) -> float:
@@ -85,12 +85,13 @@ def local_ray() -> Iterator[None]:
     # Workers import this test module's functions by name: put tests/ and src/ on their path.
     here = Path(__file__).resolve().parent
     path = os.pathsep.join([str(here), str(here.parent / "src"), os.environ.get("PYTHONPATH", "")])
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    kwargs = {
+        "num_cpus": 2,
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "runtime_env": {"env_vars": {"PYTHONPATH": path}},
+    }
+    start_ray(ray, kwargs, where="a local runtime for the test")
     yield
     ray.shutdown()
 
@@ -106,3 +107,19 @@ def test_ray_progress_and_errors(local_ray: None) -> None:
     assert seen == [1, 2, 3, 4]
     with pytest.raises(Exception, match="item 3 is bad"):
         get_executor("ray").map(_fail_on_three, list(range(6)))
+
+
+def test_explore_stage2_same_results_on_local_and_ray(local_ray: None, tmp_path: Path) -> None:
+    from siliconomics.explore.run import explore
+    from siliconomics.explore.space import SPACES_DIR, load_space
+
+    space = load_space(SPACES_DIR / "gpt35-dense-2023.yaml")
+    kwargs = {"budget": 256, "seed": 5, "candidates": 2, "optuna_trials": 0, "n_requests": 300}
+    local = explore(space, out_dir=tmp_path / "local", executor=get_executor("local", max_workers=2),
+                    **kwargs)  # type: ignore[arg-type]
+    on_ray = explore(space, out_dir=tmp_path / "ray", executor=get_executor("ray"),
+                     **kwargs)  # type: ignore[arg-type]
+    strip = [(c.design_id, c.cost_per_million_tokens, c.tpot_s, c.chips_per_replica)
+             for c in local.candidates]
+    assert strip == [(c.design_id, c.cost_per_million_tokens, c.tpot_s, c.chips_per_replica)
+                     for c in on_ray.candidates]

@@ -191,7 +191,7 @@ def test_vectorised_matches_scalar_and_is_fast(tmp_path: Path) -> None:
         macs_bf16_per_unit=np.array([2048.0]), vector_lanes_per_unit=np.array([320.0]),
         local_sram_bytes_per_unit=np.array([512 * 1024.0]), global_sram_bytes=np.array([62.9e6]),
         clock_hz=np.array([1830e6]), hbm_stacks=np.array([6.0]), hbm_gib_per_stack=np.array([16.0]),
-        serdes_lanes=np.array([36.0]), nodes=node_arrays(["4N"]))
+        serdes_lanes=np.array([36.0]), nodes=node_arrays(["4N"]), kind="gpu")
     assert one.die_area_mm2[0] == pytest.approx(scalar.die_area_mm2, rel=1e-9)
     assert one.unit_cost_usd[0] == pytest.approx(scalar.unit_cost_usd, rel=1e-9)
     assert one.peak_bf16_flops_s[0] == scalar.accelerator.peak_flops_s["bf16"]
@@ -215,7 +215,7 @@ def test_chip_compare_shows_no_bf16_peak_for_a_chip_without_bf16(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     # review pass: an fp8-only design showed its fp8 rate in the bf16 column
-    data = yaml.safe_load(DESIGNS[0].read_text())
+    data = yaml.safe_load((DATA_DIR / "designs" / "inference-asic-v5e-like.yaml").read_text())
     data["compute"]["macs_per_cycle"] = {"fp8": 32768}
     path = write(tmp_path, data)
     res = cli("chip", "compare", str(path), "groq-lpu", "--json")

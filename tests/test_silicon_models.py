@@ -65,27 +65,55 @@ def test_known_good_die_cost_worked_check() -> None:
     assert cost.known_good_die_usd(20_000.0, 63.5, 0.487) == pytest.approx(647, rel=0.02)
 
 
-# --- area model: A100 / H100 within 10 %, others reported -------------------------------
+# --- area model: reference dies, fit reproducibility, held-out dies ---------------------
 @pytest.mark.parametrize("die", [calibrate.A100, calibrate.H100], ids=lambda d: d.name)
 def test_area_reproduces_a100_h100(die: calibrate.ReferenceDie) -> None:
-    # A100 826 mm2 N7, H100 814 mm2 4N (Epoch chip dataset; economics-sources.md s.2d)
-    assert float(die.area().total_mm2) == pytest.approx(die.published_area_mm2, rel=0.10)
+    # A100 826 mm2 N7, H100 814 mm2 4N (Epoch chip dataset; economics-sources.md s.2d).
+    # Both are in the fit (weight 3); 5 % is the bar for the reference designs.
+    assert float(die.area().total_mm2) == pytest.approx(die.published_area_mm2, rel=0.05)
 
 
 def test_stored_area_coefficients_match_a_fresh_fit() -> None:
-    mac_um2, unit_mm2 = calibrate.fit_area_coefficients()
+    fit = calibrate.fit_area_coefficients()
     c = area.coefficients()
-    assert c.mac_area_um2_n7 == pytest.approx(mac_um2, rel=0.01)
-    assert c.unit_area_mm2_n7 == pytest.approx(unit_mm2, rel=0.01)
+    assert c.mac_area_um2_n7 == pytest.approx(fit.mac_area_um2_n7, rel=0.01)
+    assert c.unit_area_mm2_n7 == pytest.approx(fit.unit_area_mm2_n7, abs=1e-3)
+    assert c.gpu_unit_extra_mm2_n7 == pytest.approx(fit.gpu_unit_extra_mm2_n7, rel=0.01)
+    assert c.sram_array_efficiency_frac == pytest.approx(fit.sram_array_efficiency_frac, rel=0.01)
 
 
-def test_area_predictions_for_unfitted_dies_are_reported_and_bounded() -> None:
-    # Maia 100 820 mm2 (Hot Chips 2024), MTIA v2 421 mm2 (Meta), Groq 725 mm2 (ISCA 2020).
-    # Not fitted on; docs/silicon.md reports the errors (-31 %, -32 %, +11 %). The bound is
-    # loose on purpose: it catches a model that breaks, not one that is imperfect.
+def test_fit_and_held_out_dies_are_disjoint_and_enough() -> None:
+    fit = {d.name for d in calibrate.FIT_DIES}
+    held = {d.name for d in calibrate.HELD_OUT_DIES}
+    assert not fit & held
+    assert len(held) >= 5
+
+
+# Held-out dies: published area (source in each ReferenceDie.source) and the model's error
+# when it was fitted (docs/silicon.md table). Each row asserts the prediction stays within
+# 10 points of the documented error, so a change to the model or its data that moves a
+# held-out die shows up here and in the docs together.
+HELD_OUT_ERRORS = {
+    "TPU v4": +0.053,  # Jouppi et al. ISCA 2023 Table 2: < 600 mm2, N7
+    "TPU v4i": -0.097,  # Jouppi et al. ISCA 2021 Table 1: < 400 mm2, N7
+    "V100 (GV100)": +0.232,  # NVIDIA V100 whitepaper 2017: 815 mm2, 12FFN
+    "MI100 (Arcturus)": -0.282,  # AMD CDNA whitepaper 2020: 750 mm2, N7
+    "MI300X XCD": +0.087,  # AMD ISSCC 2024: ~115 mm2 compute die, N5
+    "Groq LPU v1": +0.384,  # Abts et al. ISCA 2020: 725 mm2, GF 14nm
+}
+
+
+@pytest.mark.parametrize("name", sorted(HELD_OUT_ERRORS))
+def test_held_out_die_error_is_the_documented_one(name: str) -> None:
     rows = {r["chip"]: r for r in calibrate.area_table()}
-    for name in ("Maia 100", "MTIA v2", "Groq LPU v1"):
-        assert abs(float(rows[name]["error_frac"])) < 0.40, rows[name]
+    assert rows[name]["role"] == "held out"
+    assert float(rows[name]["error_frac"]) == pytest.approx(HELD_OUT_ERRORS[name], abs=0.10)
+
+
+def test_held_out_mape_is_the_documented_one() -> None:
+    # docs/silicon.md: 18.9 % over the six held-out dies (the target is 15 %; not met,
+    # see the docs). The bound catches a regression, not an improvement.
+    assert calibrate.held_out_mape() < 0.20
 
 
 # --- power model fitted on the H100 ground truth ------------------------------------------

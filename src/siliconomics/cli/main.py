@@ -39,7 +39,7 @@ def _register_all() -> None:
 
     registrars: list[Callable[[typer.Typer], None]] = [catalog_cmds.register]
     optional = ("perf_cmds", "serving_cmds", "silicon_cmds", "economics_cmds", "measure_cmds",
-                "dashboard_cmds")
+                "dashboard_cmds", "explore_cmds")
     for module_name in optional:
         try:
             module = __import__(f"siliconomics.cli.{module_name}", fromlist=["register"])

@@ -127,6 +127,24 @@ def _import_ray() -> Any:
     return ray
 
 
+RAY_START_ATTEMPTS = 3
+"""Ray gives a starting node a fixed 30 s to register; on a loaded machine that can pass, so a
+local start is tried this many times."""
+
+
+def start_ray(ray: Any, kwargs: dict[str, Any], *, where: str) -> None:
+    """``ray.init(**kwargs)``, retried when the node times out during start-up."""
+    for attempt in range(1, RAY_START_ATTEMPTS + 1):
+        try:
+            ray.init(**kwargs)
+            return
+        except Exception as exc:  # Ray raises a bare Exception for a start-up timeout
+            if "timed out during startup" in str(exc) and attempt < RAY_START_ATTEMPTS:
+                ray.shutdown()
+                continue
+            raise SiliconomicsError(f"executor ray: could not start or join {where}: {exc}") from exc
+
+
 def _package_dir() -> str:
     import siliconomics
 
@@ -163,11 +181,7 @@ class RayExecutor:
                 kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": _pythonpath_for_workers()}}
                 if self.max_workers is not None:
                     kwargs["num_cpus"] = self.max_workers
-            try:
-                ray.init(**kwargs)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
-                where = self.address or "a local runtime"
-                raise SiliconomicsError(f"executor ray: could not start or join {where}: {exc}") from exc
+            start_ray(ray, kwargs, where=self.address or "a local runtime")
         return ray
 
     def map(

@@ -36,13 +36,19 @@ class AreaCoefficients:
 
     mac_area_um2_n7: float
     unit_area_mm2_n7: float
-    vector_lane_rel_mac: float
+    gpu_unit_extra_mm2_n7: float
+    vector_lane_area_um2_n7: float
     sram_array_efficiency_frac: float
     noc_overhead_frac: float
     serdes_mm2_per_lane: float
     host_mm2_per_lane: float
     reference_logic_density_mtr_mm2: float
     dtype_mac_area_rel: dict[str, float]
+
+    def unit_area_for(self, kind: str) -> float:
+        """Control area per compute unit at N7 [mm²]: a GPU's SM/CU carries schedulers,
+        load/store and texture paths an ASIC core does not (``gpu_unit_extra_mm2_n7``)."""
+        return self.unit_area_mm2_n7 + (self.gpu_unit_extra_mm2_n7 if kind == "gpu" else 0.0)
 
 
 @cache
@@ -56,8 +62,9 @@ def coefficients() -> AreaCoefficients:
     return AreaCoefficients(
         mac_area_um2_n7=n("fitted", "mac_area_um2_n7"),
         unit_area_mm2_n7=n("fitted", "unit_area_mm2_n7"),
-        vector_lane_rel_mac=n("vector_lane_rel_mac"),
-        sram_array_efficiency_frac=n("sram_array_efficiency_frac"),
+        gpu_unit_extra_mm2_n7=n("fitted", "gpu_unit_extra_mm2_n7"),
+        vector_lane_area_um2_n7=n("vector_lane_area_um2_n7"),
+        sram_array_efficiency_frac=n("fitted", "sram_array_efficiency_frac"),
         noc_overhead_frac=n("noc_overhead_frac"),
         serdes_mm2_per_lane=n("serdes_mm2_per_lane"),
         host_mm2_per_lane=n("host_mm2_per_lane"),
@@ -134,17 +141,22 @@ def die_area(
     logic_density_mtr_mm2: FloatOrArray,
     sram_bitcell_um2: FloatOrArray,
     coeffs: AreaCoefficients | None = None,
+    unit_area_mm2_n7: FloatOrArray | None = None,
 ) -> AreaBreakdown:
-    """Total area of all the silicon of one design [mm²], by component (see module doc)."""
+    """Total area of all the silicon of one design [mm²], by component (see module doc).
+
+    ``unit_area_mm2_n7``: control area per unit at N7 (default: an ASIC's,
+    ``coeffs.unit_area_for(kind)`` for another kind)."""
     c = coeffs or coefficients()
+    per_unit_n7 = c.unit_area_mm2_n7 if unit_area_mm2_n7 is None else unit_area_mm2_n7
     n = np.asarray(units, dtype=float)
     scale = logic_scale(logic_density_mtr_mm2, c.reference_logic_density_mtr_mm2)
     matrix = matrix_area_mm2(n, macs_bf16eq_per_unit, c.mac_area_um2_n7, scale)
     vector = (
         n * np.asarray(vector_lanes_per_unit, dtype=float)
-        * c.vector_lane_rel_mac * c.mac_area_um2_n7 * scale / UM2_PER_MM2
+        * c.vector_lane_area_um2_n7 * scale / UM2_PER_MM2
     )
-    control = n * c.unit_area_mm2_n7 * scale
+    control = n * np.asarray(per_unit_n7, dtype=float) * scale
     unit_sram = sram_area_mm2(
         n * np.asarray(local_sram_bytes_per_unit, dtype=float), sram_bitcell_um2,
         c.sram_array_efficiency_frac,

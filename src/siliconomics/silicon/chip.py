@@ -185,6 +185,7 @@ def evaluate(design: ChipDesign, source: str = "<design>") -> ChipReport:
         logic_density_mtr_mm2=node.value("logic_density_mtr_mm2"),
         sram_bitcell_um2=node.value("sram_bitcell_um2"),
         coeffs=coeffs,
+        unit_area_mm2_n7=coeffs.unit_area_for(design.kind),
     )
     total = float(area.total_mm2)
     dies = _dies(design, total, source)

@@ -66,8 +66,9 @@ def evaluate_arrays(
     nodes: NodeArrays,
     memory_kind: str = "HBM3",
     packaging: str = "cowos-s",
+    kind: str = "asic",
 ) -> DesignArrays:
-    """Area, unit cost and bf16 peak of single-die HBM designs, vectorised."""
+    """Area, unit cost and bf16 peak of single-die HBM designs of one ``kind``, vectorised."""
     c = area_model.coefficients()
     phy = defaults.num("memory_kinds", memory_kind, "phy_area_mm2")
     a = area_model.die_area(
@@ -76,7 +77,7 @@ def evaluate_arrays(
         local_sram_bytes_per_unit=local_sram_bytes_per_unit, global_sram_bytes=global_sram_bytes,
         memory_phy_mm2=hbm_stacks * phy, serdes_lanes=serdes_lanes, host_lanes=16.0,
         logic_density_mtr_mm2=nodes.logic_density_mtr_mm2,
-        sram_bitcell_um2=nodes.sram_bitcell_um2, coeffs=c,
+        sram_bitcell_um2=nodes.sram_bitcell_um2, coeffs=c, unit_area_mm2_n7=c.unit_area_for(kind),
     )
     memory_gb = hbm_stacks * hbm_gib_per_stack * 2**30 / 1e9
     cost = manufacturing_cost(
