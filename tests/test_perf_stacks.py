@@ -164,3 +164,11 @@ def test_library_refuses_a_stack_of_another_vendor() -> None:
         iteration_model("llama3-8b", H100, stack="vllm-rocm")
     with pytest.raises(SiliconomicsError, match="not defined for chip 'mi300x'"):
         predict_step("llama3-8b", MI300X, phase="decode", context=128, stack="tensorrt-llm")
+
+
+def test_library_accepts_auto_as_the_vendor_default() -> None:
+    from siliconomics.perf.iteration import iteration_model
+
+    assert iteration_model("llama3-8b", MI300X, stack="auto").stack.id == "vllm-rocm"
+    pred = predict_step("llama3-8b", H100, phase="decode", context=128, stack="auto")
+    assert pred.stack == "tensorrt-llm"

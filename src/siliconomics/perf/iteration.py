@@ -19,7 +19,7 @@ from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
 from siliconomics.perf.predict import resolve_hardware, resolve_model
-from siliconomics.perf.stacks import Stack, check_stack_for_vendor, resolve_stack
+from siliconomics.perf.stacks import Stack, stack_for_chip
 from siliconomics.workload.dtypes import Dtypes, normalise
 from siliconomics.workload.memory import MemoryPlan, memory_plan
 from siliconomics.workload.parallel import Parallelism
@@ -98,13 +98,13 @@ def iteration_model(
     calibration: Calibration | None = None,
 ) -> IterationModel:
     """Fix a deployment; raises ``DoesNotFitError`` if the weights do not fit its chips.
-    ``stack``: a :class:`~siliconomics.perf.stacks.Stack` or its id (None: the reference)."""
+    ``stack``: a :class:`~siliconomics.perf.stacks.Stack` or its id (None: the reference;
+    ``"auto"``: the chip vendor's default)."""
     arch = resolve_model(model)
     hw = resolve_hardware(hardware)
     parallel = Parallelism(tp, pp, ep)
     parallel.check(arch)
-    software = resolve_stack(stack)
-    check_stack_for_vendor(software, hw.vendor, hw.id)
+    software = stack_for_chip(stack, hw.vendor, hw.id)
     dtypes = Dtypes(normalise(weight_dtype, "weight dtype"), normalise(activation_dtype, "activation dtype"),
                     normalise(kv_dtype, "kv dtype"))
     plan = memory_plan(arch, dtypes, parallel, hw.memory_bytes, hw.id)

@@ -19,7 +19,7 @@ from siliconomics.catalog.model_arch import ModelArch
 from siliconomics.errors import DoesNotFitError, SiliconomicsError
 from siliconomics.perf.calibration import Calibration, default_calibration
 from siliconomics.perf.engine import time_step
-from siliconomics.perf.stacks import Stack, check_stack_for_vendor, resolve_stack
+from siliconomics.perf.stacks import Stack, stack_for_chip
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.resolve import resolve_model as resolve_model_ref
 from siliconomics.workload.dtypes import Dtypes, normalise
@@ -127,12 +127,11 @@ def predict_step(
     """Predict one step. Prefill needs ``prompt`` (tokens per sequence); decode needs
     ``context`` (cached tokens per sequence, the new one included). ``stack``: a
     :class:`~siliconomics.perf.stacks.Stack` or its id (None: the reference kernels,
-    ``production``)."""
+    ``production``; ``"auto"``: the chip vendor's default)."""
     arch = resolve_model(model)
     hw = resolve_hardware(hardware)
     calib = calibration or default_calibration()
-    software = resolve_stack(stack)
-    check_stack_for_vendor(software, hw.vendor, hw.id)
+    software = stack_for_chip(stack, hw.vendor, hw.id)
     parallel = Parallelism(tp, pp, ep)
     parallel.check(arch)
     dtypes = Dtypes(
