@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from siliconomics.cli.common import console, err_console, print_json, warn
+from siliconomics.cli.common import Column, console, err_console, print_json, print_table, warn
 
 
 def study(
@@ -68,16 +67,15 @@ def study(
         print_json(data)
         return
     j = result.to_json()
-    table = Table(title=f"{s.name}: {s.queries_per_day:,.0f} queries/day")
-    for col in ("option", "chips", "cents/query", "levelised c/q", "$/day", "$/M out",
-                "NPV mean $bn", "P(best)"):
-        table.add_column(col, justify="left" if col == "option" else "right")
-    for k, v in j["options"].items():
-        table.add_row(k, f"{v['chips']:,.0f}", f"{v['cost_per_query_usd'] * 100:.3f}",
-                      f"{v['levelised_usd_per_query'] * 100:.3f}",
-                      f"{v['cost_per_day_usd']:,.0f}", f"{v['usd_per_m_output_tokens']:.2f}",
-                      f"{v['npv_mean_usd'] / 1e9:,.2f}", f"{v['prob_best']:.0%}")
-    console.print(table)
+    columns = [Column("option", "id"), Column("chips"), Column("steady state ¢/query"),
+               Column("levelised ¢/query"), Column("$/day"), Column("$ per M output tokens"),
+               Column("NPV mean $bn"), Column("P(best)")]
+    print_table(f"{s.name}: {s.queries_per_day:,.0f} queries/day", columns, [
+        (k, f"{v['chips']:,.0f}", f"{v['cost_per_query_usd'] * 100:.3f}",
+         f"{v['levelised_usd_per_query'] * 100:.3f}", f"{v['cost_per_day_usd']:,.0f}",
+         f"{v['usd_per_m_output_tokens']:.2f}", f"{v['npv_mean_usd'] / 1e9:,.2f}",
+         f"{v['prob_best']:.0%}")
+        for k, v in j["options"].items()])
     rec = j["strategy"]["recommended"]
     console.print(f"Recommended: {rec}, best in {j['strategy']['prob_best'][rec]:.0%} "
                   f"of {draws:,} draws (seed {seed}).")

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from siliconomics.catalog.accelerator import Accelerator
-from siliconomics.cli.common import console, err_console, print_json
+from siliconomics.cli.common import Column, console, err_console, print_json, print_pairs, print_table
 from siliconomics.errors import SiliconomicsError
 from siliconomics.measure.schema import Measurements, load_measurements
 from siliconomics.perf.calibration import Calibration, default_calibration, load_calibration
@@ -142,24 +141,23 @@ def predict(
         print_json(out)
         return
     shape = f"batch {batch} x prompt {prompt}" if phase == "prefill" else f"batch {batch} @ context {context}"
-    table = Table(title=f"{pred.model_id} {phase} on {pred.chips}x {pred.hardware_id} ({shape}, "
-                        f"{pred.stack})")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    table.add_row("step time", f"{out['step_s'] * 1e3:,.3f} ms")
-    table.add_row("tokens / s (replica)", f"{out['tokens_per_s']:,.0f}")
-    for kind, seconds in out["by_kind_s"].items():
-        table.add_row(f"  {kind}", f"{seconds * 1e3:,.3f} ms ({seconds / out['step_s']:.0%})")
     mem = out["memory"]
-    table.add_row("weights / chip", f"{mem['weights_bytes_per_chip'] / 1e9:,.1f} GB")
-    table.add_row("KV cache / chip", f"{mem['kv_cache_bytes_per_chip'] / 1e9:,.2f} GB")
-    table.add_row("memory used / chip", f"{mem['used_bytes_per_chip'] / 1e9:,.1f} of "
-                  f"{mem['capacity_bytes_per_chip'] / 1e9:,.1f} GB")
-    table.add_row("largest batch that fits", f"{mem['max_batch_at_length']:,}")
-    table.add_row("kernels", str(out["kernels"]))
-    table.add_row("power / chip", f"{power['power_w_per_chip']:,.0f} W")
-    table.add_row("energy / token", f"{power['joules_per_token']:.4f} J")
-    console.print(table)
+    rows = [("step time", f"{out['step_s'] * 1e3:,.3f} ms"),
+            ("tokens / s (replica)", f"{out['tokens_per_s']:,.0f}")]
+    rows += [(f"  {kind}", f"{seconds * 1e3:,.3f} ms ({seconds / out['step_s']:.0%})")
+             for kind, seconds in out["by_kind_s"].items()]
+    rows += [
+        ("weights / chip", f"{mem['weights_bytes_per_chip'] / 1e9:,.1f} GB"),
+        ("KV cache / chip", f"{mem['kv_cache_bytes_per_chip'] / 1e9:,.2f} GB"),
+        ("memory used / chip", f"{mem['used_bytes_per_chip'] / 1e9:,.1f} of "
+                               f"{mem['capacity_bytes_per_chip'] / 1e9:,.1f} GB"),
+        ("largest batch that fits", f"{mem['max_batch_at_length']:,}"),
+        ("kernels", str(out["kernels"])),
+        ("power / chip", f"{power['power_w_per_chip']:,.0f} W"),
+        ("energy / token", f"{power['joules_per_token']:.4f} J"),
+    ]
+    print_pairs(f"{pred.model_id} {phase} on {pred.chips}x {pred.hardware_id} ({shape}, "
+                f"{pred.stack})", rows)
 
 
 def calibrate(
@@ -184,12 +182,9 @@ def calibrate(
         calib.save(output)
     except OSError as exc:
         raise SiliconomicsError(f"-o/--output {output}: cannot write ({exc.strerror})") from None
-    table = Table(title=f"Calibration written to {output}")
-    table.add_column("section")
-    table.add_column("in-sample MAPE", justify="right")
-    for section, error in calib.fit_error.items():
-        table.add_row(section, f"{error:.1%}")
-    console.print(table)
+    print_table(f"Calibration written to {output}",
+                [Column("section", "id"), Column("in-sample MAPE")],
+                [(section, f"{error:.1%}") for section, error in calib.fit_error.items()])
 
 
 def validate_cmd(
@@ -205,19 +200,17 @@ def validate_cmd(
     if as_json:
         print_json(report.to_json())
         return
-    table = Table(title=f"{measurements.name} on {chip.id} ({report.calibration})")
-    for col in ("section", "n", "MAPE", "median APE", "max APE"):
-        table.add_column(col, justify="left" if col == "section" else "right")
-    for name, s in report.summary.items():
-        table.add_row(name, str(s.n), f"{s.mape:.1%}", f"{s.median_ape:.1%}", f"{s.max_ape:.1%}")
-    console.print(table)
+    print_table(f"{measurements.name} on {chip.id} ({report.calibration})",
+                [Column("section", "id"), Column("n"), Column("MAPE"), Column("median APE"),
+                 Column("max APE")],
+                [(name, str(s.n), f"{s.mape:.1%}", f"{s.median_ape:.1%}", f"{s.max_ape:.1%}")
+                 for name, s in report.summary.items()])
     worst = sorted(report.cases, key=lambda c: -c.ape)[:8]
-    detail = Table(title="Largest errors")
-    for col in ("section", "case", "measured ms", "predicted ms", "APE"):
-        detail.add_column(col, justify="left" if col in ("section", "case") else "right")
-    for c in worst:
-        detail.add_row(c.section, c.case, f"{c.measured_ms:.4g}", f"{c.predicted_ms:.4g}", f"{c.ape:.1%}")
-    console.print(detail)
+    print_table("Largest errors",
+                [Column("section", "id"), Column("case", "value"), Column("measured ms"),
+                 Column("predicted ms"), Column("APE")],
+                [(c.section, c.case, f"{c.measured_ms:.4g}", f"{c.predicted_ms:.4g}", f"{c.ape:.1%}")
+                 for c in worst])
     if data.sdpa_backends:
         err_console.print("note: sdpa_backends compares attention backends and is not predicted")
     if not np.isfinite([c.predicted_ms for c in report.cases]).all():
@@ -286,16 +279,13 @@ def calibrate_stack(
                               "published_ratio": r.published_ratio,
                               "predicted_ratio": r.predicted_ratio} for r in result.rows]})
         return
-    out = Table(title=f"{result.stack.id}: {fit} = {result.value:.4g}"
-                + (f" (written to {output})" if output is not None else ""))
-    for col in ("round", "chips", "model", "published / H200", "predicted / H200", "error"):
-        left = col in ("round", "chips", "model")
-        out.add_column(col, justify="left" if left else "right", no_wrap=left)
-    for r in result.rows:
-        out.add_row(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
-                    _ratio(r.published_ratio),
-                    _ratio(r.predicted_ratio), _error(r.ratio_error))
-    console.print(out)
+    print_table(f"{result.stack.id}: {fit} = {result.value:.4g}"
+                + (f" (written to {output})" if output is not None else ""),
+                [Column("round", "id"), Column("chips", "id"), Column("model", "id"),
+                 Column("published / H200"), Column("predicted / H200"), Column("error")],
+                [(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
+                  _ratio(r.published_ratio), _ratio(r.predicted_ratio), _error(r.ratio_error))
+                 for r in result.rows])
     console.print(f"mean input tokens (fitted, not published): {result.conditions.input_tokens}")
 
 
@@ -325,16 +315,14 @@ def validate_serving(
     if as_json:
         print_json(report.to_json())
         return
-    out = Table(title=f"{mlperf.title}: predicted vs published (offline)")
-    for col in ("round", "chips", "model", "published tok/s", "predicted tok/s",
-                "published / H200", "predicted / H200", "ratio error"):
-        left = col in ("round", "chips", "model")
-        out.add_column(col, justify="left" if left else "right", no_wrap=left)
-    for r in report.rows:
-        out.add_row(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
-                    f"{r.row.tokens_s:,.0f}", f"{r.predicted_tokens_s:,.0f}",
-                    _ratio(r.published_ratio), _ratio(r.predicted_ratio), _error(r.ratio_error))
-    console.print(out)
+    print_table(f"{mlperf.title}: predicted vs published (offline)",
+                [Column("round", "id"), Column("chips", "id"), Column("model", "id"),
+                 Column("published tok/s"), Column("predicted tok/s"), Column("published / H200"),
+                 Column("predicted / H200"), Column("ratio error")],
+                [(r.row.round, f"{r.row.chips}x {r.row.hardware}", r.row.benchmark,
+                  f"{r.row.tokens_s:,.0f}", f"{r.predicted_tokens_s:,.0f}",
+                  _ratio(r.published_ratio), _ratio(r.predicted_ratio), _error(r.ratio_error))
+                 for r in report.rows])
     console.print(f"ratio MAPE over {len(report.compared)} rows: {report.ratio_mape:.1%}; absolute "
                   f"tokens/s at mean input tokens {fitted.input_tokens} (fitted on v4.x, not "
                   "published) and the benchmark's mean output tokens")

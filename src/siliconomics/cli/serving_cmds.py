@@ -13,11 +13,10 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from siliconomics.catalog.accelerator import Dtype
 from siliconomics.catalog.sourced import validation_message
-from siliconomics.cli.common import console, err_console, print_json
+from siliconomics.cli.common import console, err_console, print_json, print_pairs
 from siliconomics.errors import SiliconomicsError
 from siliconomics.inputs import check_output_path
 from siliconomics.resolve import resolve_accelerator, resolve_fleet_scenario
@@ -292,20 +291,16 @@ def serve(
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"{dep.label()} — {data['mode']}, {len(req)} requests")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_row("chips", str(chips))
-    table.add_row("output tokens/s", f"{metrics.output_tokens_s:,.0f}")
-    table.add_row("output tokens/s per chip", f"{metrics.output_tokens_s / chips:,.0f}")
-    table.add_row("requests/s", f"{metrics.requests_s:,.2f}")
-    for name, p in (("TTFT", metrics.ttft_s), ("TPOT", metrics.tpot_s), ("e2e", metrics.e2e_s),
-                    ("queue", metrics.queue_s)):
-        table.add_row(f"{name} p50 / p99 [s]", f"{_sec(p.p50)} / {_sec(p.p99)}")
-    table.add_row("meets SLO", ("yes" if meets else "no") + (
-        " (TTFT only)" if tpot_undefined else ""))
-    table.add_row("preemptions", str(metrics.preemptions))
-    console.print(table)
+    rows = [("chips", str(chips)),
+            ("output tokens/s", f"{metrics.output_tokens_s:,.0f}"),
+            ("output tokens/s per chip", f"{metrics.output_tokens_s / chips:,.0f}"),
+            ("requests/s", f"{metrics.requests_s:,.2f}")]
+    rows += [(f"{name} p50 / p99 [s]", f"{_sec(p.p50)} / {_sec(p.p99)}")
+             for name, p in (("TTFT", metrics.ttft_s), ("TPOT", metrics.tpot_s),
+                             ("e2e", metrics.e2e_s), ("queue", metrics.queue_s))]
+    rows += [("meets SLO", ("yes" if meets else "no") + (" (TTFT only)" if tpot_undefined else "")),
+             ("preemptions", str(metrics.preemptions))]
+    print_pairs(f"{dep.label()} — {data['mode']}, {len(req)} requests", rows, ("metric", "value"))
     if req.attribution:
         console.print(f"Data: {req.attribution}")
 
@@ -419,9 +414,6 @@ def fleet(
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"Fleet for {traffic.queries_per_day:,.0f} queries/day — {dep.label()}")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
     rows = [
         ("peak / mean rate [req/s]", f"{result.peak_rate_per_s:,.1f} / {result.mean_rate_per_s:,.1f}"),
         ("replica capacity [req/s]", f"{result.replica_capacity_per_s:.3g} ± "
@@ -435,9 +427,7 @@ def fleet(
         ("sampled p99 TTFT / TPOT [s]", f"{result.sample_ttft_p99_s[0]:.3f} / "
                                         f"{result.sample_tpot_p99_s[0]:.4f}"),
     ]
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
+    print_pairs(f"Fleet for {traffic.queries_per_day:,.0f} queries/day — {dep.label()}", rows)
 
 
 @trace_app.command("generate")
