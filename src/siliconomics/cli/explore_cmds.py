@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from siliconomics.cli.common import console, err_console, print_json
+from siliconomics.cli.common import Column, console, err_console, print_json, print_table
 from siliconomics.errors import SiliconomicsError
 
 
@@ -70,16 +69,17 @@ def explore_cmd(
     if as_json:
         print_json(result_dict(found) | {"files": {k: str(v) for k, v in paths.items()}})
         return
-    table = Table(title=f"{parsed.id}: best design per objective ({found.screened:,} screened, "
-                        f"{found.feasible:,} feasible, {len(found.candidates)} simulated)")
-    for col in ("objective", "design", "USD/Mtok", "p99 TPOT [s]", "J/token", "NRE [M USD]",
-                "chips/replica"):
-        table.add_column(col, justify="left" if col in ("objective", "design") else "right")
+    rows = []
     for objective, i in found.best.items():
         c = found.candidates[i]
-        table.add_row(objective, c.design_id, f"{c.cost_per_million_tokens:.4g}", f"{c.tpot_s:.4g}",
-                      f"{c.power_w_per_token_s:.4g}", f"{c.nre_usd / 1e6:,.0f}", str(c.chips_per_replica))
-    console.print(table)
+        rows.append((objective, c.design_id, f"{c.cost_per_million_tokens:.4g}", f"{c.tpot_s:.4g}",
+                     f"{c.power_w_per_token_s:.4g}", f"{c.nre_usd / 1e6:,.0f}",
+                     str(c.chips_per_replica)))
+    print_table(f"{parsed.id}: best design per objective ({found.screened:,} screened, "
+                f"{found.feasible:,} feasible, {len(found.candidates)} simulated)",
+                [Column("objective", "id"), Column("design", "id"), Column("USD/Mtok"),
+                 Column("p99 TPOT [s]"), Column("J/token"), Column("NRE [M USD]"),
+                 Column("chips/replica")], rows)
     console.print(f"fronts and designs in {out_dir} (index.html, result.json, best-*.yaml)")
 
 
