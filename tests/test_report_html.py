@@ -15,7 +15,7 @@ from browser import CHROMIUM_ARGS, require_chromium
 from siliconomics.economics.study import run_study
 from siliconomics.report.html import write_report
 
-CHARTS = ("cost", "npv", "tornado", "fleet")
+CHARTS = ("cost", "levelised", "npv", "tornado", "vintage", "fleet")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,7 @@ def test_report_is_self_contained_with_the_dashboard_charts(report: Path) -> Non
     assert not re.search(r"<script[^>]+src=", text)
     assert not re.search(r"(src|href)=['\"]https?:", _without_plotlyjs(text))
     for section in ("Executive summary", "Decision:", "What would change it",
+                    "Steady state vs levelised", "Where building breaks even",
                     "Cost per query and per day", "of which idle capacity", "What moves the answer",
                     "Fleet over time", "Where the chips come from",
                     "Custom chips from the silicon model", "The 4-cents-per-query figure"):

@@ -105,7 +105,8 @@ def _fleet_page() -> html.Div:
     return html.Div(id="page-fleet", children=[
         html.P("Chips in service per quarter and option (mean over the Monte Carlo draws): "
                "bridge GPUs solid, custom chips dashed.", className="sx-note"),
-        _graph("fleet-chips"), _graph("fleet-power"), html.Div(id="fleet-table"),
+        _graph("fleet-vintage"), _graph("fleet-chips"), _graph("fleet-power"),
+        html.Div(id="fleet-table"),
     ])
 
 
@@ -210,14 +211,15 @@ def _register(app: dash.Dash, session: Session) -> None:
                 figures.cost_per_query(b, legend_below=True))
 
     @app.callback(
-        Output("fleet-chips", "figure"), Output("fleet-power", "figure"),
-        Output("fleet-table", "children"),
+        Output("fleet-vintage", "figure"), Output("fleet-chips", "figure"),
+        Output("fleet-power", "figure"), Output("fleet-table", "children"),
         Input("scenario-key", "data"), Input("centrals", "data"), Input("url", "pathname"))
     def fleet(key: str, changed: dict[str, float], path: str | None) -> tuple[Any, ...]:
         if not visible(path, "Fleet"):
-            return (dash.no_update,) * 3
+            return (dash.no_update,) * 4
         b = session.briefing(key, changed or {})
-        return figures.fleet_over_time(b), figures.fleet_power(b), _fleet_table(b)
+        return (figures.fleet_by_vintage(b), figures.fleet_over_time(b), figures.fleet_power(b),
+                _fleet_table(b))
 
     @app.callback(Output("scenario-key", "data"), Output("scenario-upload-error", "children"),
                   Output("scenario-upload-ok", "children"),

@@ -67,6 +67,8 @@ def options_table(b: Briefing, prefix: str) -> html.Table:
             o.label + mark,
             html.Span(fmt.cents(o.cost_per_query_usd), id=f"{prefix}-cpq-{o.id}",
                       **data(usd=o.cost_per_query_usd)),
+            html.Span(fmt.cents(o.levelised_usd_per_query), id=f"{prefix}-lev-{o.id}",
+                      **data(usd=o.levelised_usd_per_query)),
             html.Span(fmt.usd(o.cost_per_day_usd), id=f"{prefix}-cpd-{o.id}",
                       **data(usd=o.cost_per_day_usd)),
             fmt.count(o.chips),
@@ -74,5 +76,5 @@ def options_table(b: Briefing, prefix: str) -> html.Table:
             html.Span(fmt.pct(o.prob_best), id=f"{prefix}-pbest-{o.id}",
                       **data(frac=o.prob_best)),
         ])
-    return table(["Option", "Cost per query", "Cost per day", "Chips", "Expected NPV",
-                  "P(best)"], rows)
+    return table(["Option", "Cost per query", "Levelised per query", "Cost per day", "Chips",
+                  "Expected NPV", "P(best)"], rows)

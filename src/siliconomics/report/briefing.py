@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from siliconomics.catalog.sourced import Range
+from siliconomics.economics.montecarlo import BreakEven
 from siliconomics.economics.resolve import Scenario
 from siliconomics.economics.resolve import with_ranges as replace_ranges
 from siliconomics.economics.study import StudyResult, run_study
@@ -60,6 +61,10 @@ class OptionView:
     fleet_custom_chips: FloatArray
     serving: Mapping[str, Any] | None
     silicon: Mapping[str, Any] | None
+    levelised_usd_per_query: float  # PV of costs / PV of queries, central inputs
+    levelised_draws_usd_per_query: FloatArray
+    fleet_by_vintage: Mapping[str, FloatArray]  # generation (or "rented") -> mean chips/quarter
+    break_even: BreakEvenView | None  # custom options: vs the best merchant option
 
     def npv_percentile_usd(self, q: float) -> float:
         return float(np.percentile(self.npv_draws_usd, q))
@@ -83,11 +88,17 @@ class TornadoView:
 
 @dataclass(frozen=True)
 class BreakEvenView:
+    """Where a custom option's expected NPV meets the best merchant option's (central
+    inputs): starting demand [queries/day] and horizon [years]; ``None`` = no crossing."""
+
     custom_option: str
     merchant_option: str
     queries_per_day: float | None
     demand_multiple: float | None
     searched_queries_per_day: tuple[float, float]
+    horizon_years: float | None = None
+    horizon_searched_years: float = 0.0
+    npv_gap_at_today_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -132,8 +143,14 @@ class Briefing:
 
     @property
     def quarters_years(self) -> FloatArray:
+        """Years from the start of the horizon at each quarter."""
         n = len(self.options[0].fleet_gpu_chips) if self.options else 0
         return np.arange(n, dtype=float) / 4.0
+
+    @property
+    def calendar_years(self) -> FloatArray:
+        """Calendar date [years, e.g. 2023.25] at the start of each quarter."""
+        return np.asarray(self.result.quarter_years, dtype=float)
 
     def to_json(self) -> dict[str, Any]:
         """Exactly what ``siliconomics study --json`` prints (without the report path)."""
@@ -144,6 +161,7 @@ def briefing(r: StudyResult) -> Briefing:
     """The view of a study result (see module doc)."""
     s = r.scenario
     options = []
+    be_by = {x.custom_option: _break_even_view(x) for x in r.break_even_by_option}
     for info in s.options:
         uc = r.unit_costs[info.id]
         gpu, custom = r.strategy.mean_chips[info.id]
@@ -162,6 +180,12 @@ def briefing(r: StudyResult) -> Briefing:
             fleet_gpu_chips=np.asarray(gpu, dtype=float),
             fleet_custom_chips=np.asarray(custom, dtype=float),
             serving=info.serving, silicon=info.silicon,
+            levelised_usd_per_query=r.levelised_central_usd_per_query[info.id],
+            levelised_draws_usd_per_query=np.asarray(
+                r.strategy.levelised_usd_per_query[info.id], dtype=float),
+            fleet_by_vintage={k: np.asarray(v, dtype=float)
+                              for k, v in r.strategy.fleet_by_vintage[info.id].items()},
+            break_even=be_by.get(info.id),
         ))
     be = r.break_even
     ranges = s.strategy.ranges
@@ -173,14 +197,19 @@ def briefing(r: StudyResult) -> Briefing:
         tornado_pair=r.tornado_pair, tornado_base_usd=r.tornado_base_usd,
         tornado=tuple(TornadoView(b.name, b.low_value, b.high_value, b.metric_at_low_usd,
                                   b.metric_at_high_usd, b.source) for b in r.tornado),
-        break_even=None if be is None else BreakEvenView(
-            be.custom_option, be.merchant_option, be.queries_per_day, be.scale, be.searched),
+        break_even=None if be is None else _break_even_view(be),
         inputs=tuple(InputView(k, v.range.low, v.central, v.range.high, v.source)
                      for k, v in sorted(ranges.items())),
         warnings=tuple(r.warnings),
         show_four_cents=r.explanation is not None and s.model_id in FOUR_CENTS_MODELS,
         result=r,
     )
+
+
+def _break_even_view(be: BreakEven) -> BreakEvenView:
+    return BreakEvenView(be.custom_option, be.merchant_option, be.queries_per_day, be.scale,
+                         be.searched, be.horizon_years, be.horizon_searched_years,
+                         be.npv_gap_at_today_usd)
 
 
 def _queries_per_day(s: Scenario) -> float:

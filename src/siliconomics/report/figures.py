@@ -169,3 +169,62 @@ def fleet_power(b: Briefing) -> go.Figure:
     fig.update_xaxes(title_text="years from start")
     fig.update_yaxes(title_text="chip power [MW] (TDP x chips)", rangemode="tozero")
     return _layout(fig, "Fleet power", 420)
+
+
+#: Colours of the generations in the vintage chart, oldest first; rented capacity is grey.
+VINTAGE_COLOURS = ("#8faadc", "#1f5fa8", "#2e8b57", "#f2a93b", "#c0504d", "#7b5ea7",
+                   "#17becf", "#8c564b", "#bcbd22", "#e377c2")
+
+
+def fleet_by_vintage(b: Briefing, option_ids: Sequence[str] | None = None) -> go.Figure:
+    """Chips in service per quarter by generation (stacked areas, mean over draws), one
+    panel per option, calendar years on the axis; rented capacity in grey."""
+    from plotly.subplots import make_subplots
+
+    chosen = [o for o in b.options if option_ids is None or o.id in option_ids]
+    cols = 2 if len(chosen) > 1 else 1
+    rows = -(-len(chosen) // cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
+                        subplot_titles=[wrap(o.label, 60) for o in chosen],
+                        vertical_spacing=min(0.3 / rows, 0.12))
+    years = b.calendar_years
+    generations = list(dict.fromkeys(g for o in chosen for g in o.fleet_by_vintage
+                                     if g != "rented"))
+    colour = {g: VINTAGE_COLOURS[i % len(VINTAGE_COLOURS)] for i, g in enumerate(generations)}
+    colour["rented"] = "#b0b0b0"
+    shown: set[str] = set()
+    for i, o in enumerate(chosen):
+        r, c = i // cols + 1, i % cols + 1
+        for gen, chips in o.fleet_by_vintage.items():
+            if not np.any(chips > 0):
+                continue
+            fig.add_trace(go.Scatter(
+                x=years, y=chips, mode="lines", stackgroup=f"s{i}", name=gen,
+                legendgroup=gen, showlegend=gen not in shown,
+                line={"width": 0.5, "color": colour[gen]},
+                hovertemplate=f"{gen}: %{{y:,.0f}} chips<extra></extra>"), row=r, col=c)
+            shown.add(gen)
+    fig.update_yaxes(title_text="chips", rangemode="tozero")
+    return _layout(fig, "Fleet by vintage (chips in service, mean over draws)",
+                   160 + 300 * rows)
+
+
+def levelised_vs_steady(b: Briefing) -> go.Figure:
+    """Cost per query [¢] two ways per option: steady state at today's demand, and
+    levelised over the horizon (PV of all costs / PV of queries served)."""
+    opts = sorted(b.options, key=lambda o: o.levelised_usd_per_query, reverse=True)
+    names = [wrap(o.label) for o in opts]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=names, x=[o.cost_per_query_usd * 100 for o in opts],
+                         orientation="h", name="steady state, today", marker_color="#8faadc",
+                         text=[fmt.cents(o.cost_per_query_usd) for o in opts],
+                         textposition="outside"))
+    fig.add_trace(go.Bar(y=names, x=[o.levelised_usd_per_query * 100 for o in opts],
+                         orientation="h", name="levelised over the horizon",
+                         marker_color="#1f5fa8",
+                         text=[fmt.cents(o.levelised_usd_per_query) for o in opts],
+                         textposition="outside"))
+    fig.update_layout(barmode="group")
+    top = max(max(o.cost_per_query_usd, o.levelised_usd_per_query) for o in opts) * 100
+    fig.update_xaxes(title_text="cost per query [¢]", range=[0, top * 1.2])
+    return _layout(fig, "Steady-state vs levelised cost per query", 160 + 80 * len(opts))

@@ -43,11 +43,11 @@ tr.best td{background:#eef8f1;font-weight:600}.note{color:#4a5560;font-size:0.93
 
 
 def options_table(b: Briefing) -> str:
-    headers = ["Option", "Chips", "Utilisation", "Cost per query", "Cost per day",
-               "Per M output tokens", "Expected NPV", "NPV 5th to 95th pct", "P(best)"]
+    headers = ["Option", "Chips", "Utilisation", "Cost per query", "Levelised per query",
+               "Cost per day", "Expected NPV", "NPV 5th to 95th pct", "P(best)"]
     rows = [[o.label, fmt.count(o.chips), fmt.pct(o.utilisation_frac),
-             fmt.cents(o.cost_per_query_usd), fmt.usd(o.cost_per_day_usd),
-             fmt.usd(o.usd_per_m_output_tokens), fmt.usd(o.npv_mean_usd),
+             fmt.cents(o.cost_per_query_usd), fmt.cents(o.levelised_usd_per_query),
+             fmt.usd(o.cost_per_day_usd), fmt.usd(o.npv_mean_usd),
              f"{fmt.usd(o.npv_percentile_usd(5))} to {fmt.usd(o.npv_percentile_usd(95))}",
              fmt.pct(o.prob_best)] for o in b.options]
     best = next(i for i, o in enumerate(b.options) if o.id == b.recommended)
@@ -97,6 +97,26 @@ def silicon_table(b: Briefing) -> str:
     return table(headers, rows)
 
 
+def break_even_table(b: Briefing) -> str:
+    headers = ["Custom option", "Compared with", "Break-even demand", "Break-even horizon",
+               "NPV advantage today"]
+    rows = []
+    for o in b.options:
+        be = o.break_even
+        if be is None:
+            continue
+        lo, hi = be.searched_queries_per_day
+        demand = (f"never between {fmt.compact(lo)} and {fmt.compact(hi)} queries/day"
+                  if be.queries_per_day is None else
+                  f"{fmt.compact(be.queries_per_day)} queries/day "
+                  f"({be.demand_multiple or 0:.2g}x today)")
+        horizon = (f"not within {be.horizon_searched_years:.0f} years"
+                   if be.horizon_years is None else f"{be.horizon_years:.2g} years")
+        rows.append([o.label, b.option(be.merchant_option).label, demand, horizon,
+                     fmt.usd(be.npv_gap_at_today_usd)])
+    return table(headers, rows) if rows else ""
+
+
 def tornado_table(b: Briefing) -> str:
     headers = ["Input", "Low", "High", "Advantage at low", "Advantage at high", "Source"]
     rows = [[fmt.label(t.name), fmt.value(t.name, t.low), fmt.value(t.name, t.high),
@@ -126,10 +146,17 @@ def render_briefing(b: Briefing, *, csv_names: tuple[str, ...] = ()) -> str:
         f"{b.horizon_years:.0f} years; {b.draws:,} Monte Carlo draws (seed {b.seed}).</p>",
         summary.executive_summary(b),
         "<h2>Cost per query and per day</h2>",
-        "<p class='note'>Steady state at today's demand: the fleet each option needs for "
-        "today's traffic, priced per day. A custom chip's line includes its programme's fixed "
-        "costs spread over the horizon; its timing and risk are in the NPV below.</p>",
+        "<p class='note'>Steady state at today's demand: the fleet of each option's preferred "
+        "chip for today's traffic, priced per day; no programme costs (NRE, acquisition, "
+        "team) and no timing: what a query costs once that fleet is in place. The levelised "
+        "cost and the NPV below carry the rest.</p>",
         chart(figures.cost_per_query(b), "cost"), options_table(b),
+        "<h3>Steady state vs levelised</h3>",
+        "<p class='note'>Steady state: today's fleet at today's demand. Levelised: present "
+        "value of every cost over the horizon (purchases, rentals, programme costs, chips "
+        "arriving late or failing, growth) divided by the present value of the queries "
+        "served; it is the cost per query the NPV ranks.</p>",
+        chart(figures.levelised_vs_steady(b), "levelised"),
         "<h3>Daily cost breakdown</h3>", breakdown_table(b),
         "<p class='note'><i>Of which idle capacity</i> is not an extra cost: it is the part of "
         "the total paid for chips that sit idle (the fleet is sized for the busiest hour with "
@@ -143,7 +170,14 @@ def render_briefing(b: Briefing, *, csv_names: tuple[str, ...] = ()) -> str:
         f"{e(b.option(b.tornado_pair[1]).label)} (central: "
         f"{fmt.usd(b.tornado_base_usd)}).</p>",
         chart(figures.tornado(b), "tornado"), tornado_table(b),
-        "<h2>Fleet over time</h2>", chart(figures.fleet_over_time(b), "fleet"),
+        *(["<h3>Where building breaks even</h3>", be_table] if (be_table := break_even_table(b))
+          else []),
+        "<h2>Fleet over time</h2>",
+        "<p class='note'>Chips in service by generation: cohorts bought each quarter serve "
+        "until retired; new capacity goes to the newest chip available (a custom chip once it "
+        "has arrived); rented capacity in grey.</p>",
+        chart(figures.fleet_by_vintage(b), "vintage"),
+        chart(figures.fleet_over_time(b), "fleet"),
         "<h2>Where the chips come from</h2>",
         "<p class='note'>Sized by the serving model: the iteration-level batching simulator "
         "on the performance model's step times, for the busiest hour at the latency target "

@@ -59,17 +59,21 @@ def what_would_change(b: Briefing) -> list[str]:
                    f"effect: {fmt.label(t.name, unit=False)} ({fmt.value(t.name, t.low)} to "
                    f"{fmt.value(t.name, t.high)}) moves the advantage between "
                    f"{fmt.usd(t.metric_at_low_usd)} and {fmt.usd(t.metric_at_high_usd)}.")
-    be = b.break_even
-    if be is not None:
+    for be in (o.break_even for o in b.options):
+        if be is None:
+            continue
         custom, merchant = b.option(be.custom_option).label, b.option(be.merchant_option).label
         lo, hi = be.searched_queries_per_day
         if be.queries_per_day is None:
-            out.append(f"Demand: {custom} does not beat {merchant} at any starting demand "
-                       f"between {fmt.compact(lo)} and {fmt.compact(hi)} queries/day.")
+            text = (f"Demand: {custom} does not beat {merchant} at any starting demand "
+                    f"between {fmt.compact(lo)} and {fmt.compact(hi)} queries/day")
         else:
-            out.append(f"Demand: {custom} beats {merchant} above "
-                       f"{fmt.compact(be.queries_per_day)} queries/day "
-                       f"({be.demand_multiple:.2g}x today's).")
+            text = (f"Demand: {custom} beats {merchant} above "
+                    f"{fmt.compact(be.queries_per_day)} queries/day "
+                    f"({be.demand_multiple or 0:.2g}x today's)")
+        if be.horizon_years is not None:
+            text += f"; at today's demand it pays off over {be.horizon_years:.2g} years"
+        out.append(text + ".")
     return out
 
 
