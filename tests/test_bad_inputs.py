@@ -332,3 +332,16 @@ def test_accelerator_built_in_python_refuses_a_negative_price() -> None:
     accel = catalog.hardware("h100-sxm")
     with pytest.raises(ValueError, match="price must be > 0"):
         accel.model_validate({**accel.model_dump(), "price_usd": Range.point(-1.0)})
+
+
+@pytest.mark.parametrize("args", [
+    ("study", "{path}", "--no-report"),
+    ("predict", "--model", "llama3-8b", "--hardware", "h100-sxm", "--calibration", "{path}"),
+])
+def test_study_scenario_and_calibration_not_utf8(cli: Cli, tmp_path: Path,
+                                                 args: tuple[str, ...]) -> None:
+    # both read through the input boundary (catalog.sourced.read_yaml -> inputs.load_yaml)
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    _clean_error(cli(*(a.format(path=path) for a in args)), f"{path}:1: not UTF-8 text",
+                 "0xe9")
