@@ -37,8 +37,10 @@ from siliconomics.serving.traffic import load_trace
 from siliconomics.silicon.design import load_design
 from siliconomics.workload.params import parameter_counts
 
-CASE_SECONDS = 20.0
-"""A case running longer than this is a hang (the slowest legitimate case takes ~0.5 s)."""
+CASE_SECONDS = 60.0
+"""A case running longer than this is a hang (issue 8's definition). The slowest legitimate
+case takes ~0.5 s, but the first case of a worker also pays imports and JIT compilation,
+which on a loaded 2-core machine took over 20 s once."""
 
 FAST = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
