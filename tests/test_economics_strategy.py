@@ -184,6 +184,23 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
     assert fp.shortfall_qps[0, -1] == pytest.approx(40.0 - 15.0)
 
 
+def test_compiled_fleet_equals_the_numpy_reference() -> None:
+    from siliconomics.economics.fleet import simulate_fleet_reference
+
+    rng = np.random.default_rng(0)
+    n, g, q = 64, 4, 20
+    args = (rng.uniform(10, 100, (n, q)).cumsum(axis=1), rng.uniform(0.5, 2, (n, g, q)),
+            (rng.random((n, g, q)) > 0.3).astype(float),
+            np.where(rng.random((n, g)) > 0.5, np.inf, rng.uniform(1, 50, (n, g))),
+            rng.uniform(100, 200, (n, g, q)), rng.integers(4, 24, n).astype(float))
+    for budget in ((), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
+        a = simulate_fleet(*args, *budget)
+        b = simulate_fleet_reference(*args, *budget)
+        for name in a.__dataclass_fields__:
+            np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-10,
+                                       atol=1e-9, err_msg=name)
+
+
 def _roadmap_toy(**gen2: Any) -> Any:
     d = toy_dict()
     d["options"][0]["roadmap"].append(
@@ -265,3 +282,27 @@ def test_draws_and_seed_bounds() -> None:
         run_monte_carlo(BASE.strategy, draws=10**9)
     with pytest.raises(SiliconomicsError, match="seed=-1 must be >= 0"):
         run_monte_carlo(BASE.strategy, draws=10, seed=-1)
+
+
+def test_stack_and_calibration_are_resolved_once_into_objects(monkeypatch: Any) -> None:
+    from siliconomics.economics import resolve as res
+    from siliconomics.perf.stacks import Stack
+
+    seen: list[Any] = []
+
+    def fake_served(*args: Any) -> Any:
+        seen.append(args[-2:])  # (stack, calibration) passed as objects
+        raise SiliconomicsError("stop here")
+
+    monkeypatch.setattr(res, "served_fleet", fake_served)
+    d = toy_dict()
+    d["options"][0]["roadmap"][0] |= {"capacity": {"method": "serving"},
+                                       "stack": "tensorrt-llm"}
+    with pytest.raises(SiliconomicsError, match="stop here"):
+        resolve(scenario_from_dict(d, where="toy.yaml"))
+    assert isinstance(seen[0][0], Stack) and seen[0][0].id == "tensorrt-llm"
+    assert seen[0][1] is None
+    d["options"][0]["roadmap"][0]["stack"] = "no-such"
+    with pytest.raises(SiliconomicsError, match=r"toy.yaml: options\[0\] \(buy\)\.roadmap\[0\]"
+                                                r": unknown stack 'no-such'"):
+        resolve(scenario_from_dict(d, where="toy.yaml"))

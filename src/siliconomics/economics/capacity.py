@@ -48,6 +48,8 @@ from siliconomics.economics.defaults import SourcedRange
 from siliconomics.economics.scenario import ServingSpec, TrafficSpec
 from siliconomics.economics.spec_types import Leaf
 from siliconomics.errors import SiliconomicsError
+from siliconomics.perf.calibration import Calibration
+from siliconomics.perf.stacks import Stack
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.serving import Deployment, FleetResult, Slo, Traffic, size_fleet
 from siliconomics.serving.capacity import max_rate_at_slo
@@ -258,7 +260,8 @@ class ServedFleet:
 def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
                  setup: ServingSetup, where: str, weight_dtype: str | None = None,
                  kv_dtype: str | None = None, tps: list[int] | None = None,
-                 stack: str | None = None) -> ServedFleet:
+                 stack: Stack | None = None,
+                 calibration: Calibration | None = None) -> ServedFleet:
     """Size the fleet for the scenario's traffic on ``hardware`` (module doc) and derive the
     capacity per chip [queries/s] and utilisation ranges the strategy samples."""
     wd = weight_dtype or default_weight_dtype(hardware)
@@ -272,7 +275,9 @@ def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     tr = serving_traffic(traffic, setup)
     best: FleetResult | None = None
     tried: list[tuple[int, int | None, str]] = []
-    extra = {} if stack is None else {"stack": stack}
+    extra: dict[str, Any] = {} if stack is None else {"stack": stack}
+    if calibration is not None:
+        extra["calibration"] = calibration
     for tp in candidates:
         try:
             dep = Deployment(model=model_id, hardware=hardware, tp=tp, weight_dtype=wd,

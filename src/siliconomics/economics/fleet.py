@@ -9,7 +9,10 @@ available, and within the data-centre power budget when there is one. What no ow
 generation can supply is the shortfall (rented or unserved by the option).
 
 Shapes: ``N`` draws, ``G`` generations, ``Q`` quarters. Pure function of arrays; the option
-classes in :mod:`siliconomics.economics.strategy` price the result.
+classes in :mod:`siliconomics.economics.strategy` price the result. :func:`simulate_fleet`
+runs the compiled kernel (:mod:`siliconomics.economics.fleet_compiled`, one pass per draw);
+:func:`simulate_fleet_reference` is the same algorithm in NumPy, vectorised over draws, kept
+as the readable reference (tests require both to agree).
 
 Choices where the issue is silent (stated in docs/economics.md): installed chips are never
 sold early; chips in use are spread evenly over the installed fleet (power is paid on the
@@ -30,7 +33,7 @@ from siliconomics.economics.tco import FloatArray
 class FleetPaths:
     """An owned fleet over the horizon.
 
-    ``purchases`` / ``installed`` / ``retired`` [chips], ``(Q, N, G)``; ``capex_usd`` spent
+    ``purchases`` / ``installed`` [chips], ``(Q, N, G)``; ``capex_usd`` spent
     on purchases ``(N, Q)``; ``retired_capex_usd`` the purchase value of the chips retired
     ``(N, Q)``; ``installed_capex_usd`` of the chips still installed at the end of each
     quarter ``(N, Q)``; ``book_value_usd`` of those chips (straight line over the service
@@ -40,7 +43,6 @@ class FleetPaths:
 
     purchases: FloatArray
     installed: FloatArray
-    retired: FloatArray
     capex_usd: FloatArray
     retired_capex_usd: FloatArray
     installed_capex_usd: FloatArray
@@ -50,6 +52,32 @@ class FleetPaths:
 
 
 def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: FloatArray,
+                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
+                   facility_w_per_chip: FloatArray | None = None,
+                   power_budget_w: FloatArray | None = None) -> FleetPaths:
+    """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
+    :func:`simulate_fleet_reference`), compiled."""
+    from siliconomics.economics.fleet_compiled import fleet_kernel
+
+    n, g, q = qps_per_chip.shape
+    out = {name: np.zeros((q, n, g)) for name in ("purchases", "installed")}
+    out |= {name: np.zeros((n, q)) for name in ("capex", "retired_capex", "installed_capex",
+                                                  "book", "shortfall", "in_use")}
+    has_budget = power_budget_w is not None and facility_w_per_chip is not None
+    c = np.ascontiguousarray
+    fleet_kernel(
+        c(need_qps, dtype=float), c(qps_per_chip, dtype=float), c(available, dtype=float),
+        c(np.broadcast_to(supply_cap, (n, g)), dtype=float), c(unit_capex_usd, dtype=float),
+        np.maximum(np.rint(life_quarters).astype(np.int64), 1),
+        c(facility_w_per_chip if has_budget else np.ones((n, g)), dtype=float),
+        c(power_budget_w if has_budget else np.zeros((n, q)), dtype=float), has_budget,
+        out["purchases"], out["installed"], out["capex"], out["retired_capex"],
+        out["installed_capex"], out["book"], out["shortfall"], out["in_use"])
+    return FleetPaths(out["purchases"], out["installed"], out["capex"], out["retired_capex"],
+                      out["installed_capex"], out["book"], out["shortfall"], out["in_use"])
+
+
+def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, available: FloatArray,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None) -> FleetPaths:
@@ -67,7 +95,6 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Fl
     life = np.maximum(np.rint(life_quarters).astype(np.int64), 1)
     purchases = np.zeros((q, n, g))
     installed = np.zeros((q, n, g))
-    retired = np.zeros((q, n, g))
     cohort_capex = np.zeros((q, n, g))
     cohort_total = np.zeros((q, n))
     capex = np.zeros((n, q))
@@ -86,7 +113,6 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Fl
             idx = np.where(old, born, 0)
             gone = purchases[idx, rows] * old[:, None]
             base = base - gone
-            retired[t] = gone
             out = (cohort_capex[idx, rows] * old[:, None]).sum(axis=1)
             retired_capex[:, t] = out
             base_capex = base_capex - out
@@ -122,5 +148,5 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Fl
         # capex / life a quarter, a retired cohort has none left, a new one starts at full
         book_value = book_value + cohort_total[t] - base_capex / life
         book[:, t] = np.maximum(book_value, 0.0)
-    return FleetPaths(purchases, installed, retired, capex, retired_capex, installed_capex, book,
+    return FleetPaths(purchases, installed, capex, retired_capex, installed_capex, book,
                       shortfall, in_use)

@@ -56,6 +56,8 @@ from siliconomics.economics.strategy import (
     StrategyModel,
 )
 from siliconomics.errors import SiliconomicsError, UnknownIdError
+from siliconomics.perf.calibration import Calibration, load_calibration
+from siliconomics.perf.stacks import Stack, resolve_stack
 from siliconomics.registry import Registry
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.workload.params import parameter_counts
@@ -142,20 +144,46 @@ class _Ctx:
     where: str
 
 
-CapacityFn = Callable[[Any, str, _Ctx, str, str | None], CapacityOut]
+@dataclass(frozen=True)
+class Software:
+    """The software stack and kernel calibration an option's fleet is sized with, resolved
+    once from the scenario's ``stack:`` / ``calibration:`` (None: the serving defaults)."""
+
+    stack: Stack | None = None
+    calibration: Calibration | None = None
+
+    @classmethod
+    def of(cls, stack: str | None, calibration: str | None, where: str,
+           base: Path | None) -> Software:
+        out_stack = None
+        out_cal = None
+        try:
+            if stack is not None:
+                out_stack = resolve_stack(stack)
+            if calibration is not None:
+                path = Path(calibration)
+                if not path.is_absolute() and base is not None and (base / path).is_file():
+                    path = base / path
+                out_cal = load_calibration(path)
+        except SiliconomicsError as exc:
+            raise type(exc)(f"{where}: {exc}") from None
+        return cls(out_stack, out_cal)
+
+
+CapacityFn = Callable[[Any, str, _Ctx, str, Software], CapacityOut]
 
 
 def _capacity_serving(cfg: ServingCapacity, hardware: str, c: _Ctx, where: str,
-                      stack: str | None) -> CapacityOut:
+                      sw: Software) -> CapacityOut:
     served = served_fleet(c.spec.model, hardware, c.spec.traffic, c.setup, where,
-                          cfg.weight_dtype, cfg.kv_dtype, cfg.tp, stack)
+                          cfg.weight_dtype, cfg.kv_dtype, cfg.tp, sw.stack, sw.calibration)
     return CapacityOut({"capacity_qps_per_chip": served.capacity_qps_per_chip,
                         "utilisation_frac": served.utilisation_frac}, served.surface,
                        served.summary())
 
 
 def _capacity_flops(cfg: FlopsCapacity, hardware: str, c: _Ctx, where: str,
-                    stack: str | None) -> CapacityOut:
+                    sw: Software) -> CapacityOut:
     chip = resolve_accelerator(hardware)
     active = parameter_counts(catalog.model(c.spec.model)).active
     t = c.spec.traffic
@@ -169,7 +197,7 @@ def _capacity_flops(cfg: FlopsCapacity, hardware: str, c: _Ctx, where: str,
 
 
 def _capacity_explicit(cfg: ExplicitCapacity, hardware: str, c: _Ctx, where: str,
-                       stack: str | None) -> CapacityOut:
+                       sw: Software) -> CapacityOut:
     cap = _sr(cfg.queries_per_s_per_chip)
     return CapacityOut({"capacity_qps_per_chip": cap}, CapacitySurface.flat(cap.central,
                                                                              c.spec.traffic))
@@ -180,9 +208,9 @@ CAPACITY_METHODS: Registry[CapacityFn] = Registry(
     {"serving": _capacity_serving, "flops": _capacity_flops, "explicit": _capacity_explicit})
 
 
-def _capacity(cfg: Any, hardware: str, c: _Ctx, where: str, stack: str | None) -> CapacityOut:
+def _capacity(cfg: Any, hardware: str, c: _Ctx, where: str, sw: Software) -> CapacityOut:
     try:
-        return CAPACITY_METHODS[cfg.method](cfg, hardware, c, where, stack)
+        return CAPACITY_METHODS[cfg.method](cfg, hardware, c, where, sw)
     except SiliconomicsError as exc:
         msg = str(exc)
         raise type(exc)(msg if msg.startswith(c.where) else f"{where}: {msg}") from None
@@ -212,6 +240,7 @@ class _Builder:
         self.spec = spec
         self.c = _Ctx(spec, setup, spec.source_path or spec.id)
         self.econ = econ
+        self.base = Path(spec.source_path).parent if spec.source_path else None
         self.ranges: dict[str, SourcedRange] = {}
         self.warnings: list[str] = []
         self.paths: dict[str, tuple[tuple[float, float], ...]] = {}
@@ -228,7 +257,8 @@ class _Builder:
         key = f"{opt_id}.{gen.hardware}"
         avail = 0.0 if gen.available is None else (date_years(gen.available)
                                                     - self.spec.start_years) * 4.0
-        cap = _capacity(gen.capacity, gen.hardware, self.c, where, gen.stack)
+        sw = Software.of(gen.stack, gen.calibration, where, self.base)
+        cap = _capacity(gen.capacity, gen.hardware, self.c, where, sw)
         for name, value in cap.params.items():
             self.ranges[f"{key}.{name}"] = value
         self.ranges[f"{key}.tdp_w"] = SourcedRange(Range.point(acc.tdp_w),
@@ -323,7 +353,8 @@ class _Builder:
             params |= derived.params
             silicon = derived.summary
             acc = design_report(Path(derived.path)).accelerator
-            cap = _capacity(o.capacity, derived.path, self.c, where, o.stack)
+            sw = Software.of(o.stack, o.calibration, where, self.base)
+            cap = _capacity(o.capacity, derived.path, self.c, where, sw)
             params |= cap.params
             surface = cap.surface
             serving = cap.serving

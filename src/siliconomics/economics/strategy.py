@@ -266,7 +266,7 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
     rented = np.zeros((ctx.n, ctx.quarters))
     rate_paid = np.zeros((ctx.n, ctx.quarters))
     left = shortfall_qps.copy()
-    if policy == "rent":
+    if policy == "rent" and left.any():
         for gen in gens:  # preference order: newest first
             rate = rental_usd_per_hour(ctx, gen)
             if rate is None:
