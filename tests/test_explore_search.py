@@ -144,3 +144,15 @@ def test_cli_space_errors_exit_2(cli: Callable[..., Any], tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(data))
     res = cli("explore", str(path), "-o", str(tmp_path / "o"))
     assert res.code == 2 and "sram_mb" in res.err and res.err.strip().count("\n") == 0
+
+
+def test_a_worker_without_the_design_file_evaluates_the_same(found: ExploreResult) -> None:
+    # On a Ray cluster the driver's candidates/ folder is not on the workers: the task carries
+    # the design and the worker writes it locally; the numbers do not change.
+    best = found.best_result("cost_per_million_tokens")
+    document = yaml.safe_load(Path(best.design_path).read_text())
+    task = CandidateTask(found.space, "/nonexistent/on/this/worker.yaml", best.chips_per_replica,
+                         found.seed, 400, document)
+    remote = evaluate_candidate(task)
+    assert remote.cost_per_million_tokens == pytest.approx(best.cost_per_million_tokens, rel=1e-12)
+    assert remote.design_path == "/nonexistent/on/this/worker.yaml"

@@ -68,6 +68,9 @@ class CandidateTask:
     chips: int
     seed: int
     n_requests: int
+    document: dict[str, Any] | None = None
+    """The design itself: a worker on another machine (Ray cluster) where ``design_path``
+    does not exist writes it to a local temporary file first."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,11 @@ def evaluate_candidate(task: CandidateTask) -> CandidateResult:
     from siliconomics.silicon.design import load_design
 
     path = Path(task.design_path)
-    report = evaluate(load_design(path), str(path))
+    if not path.exists() and task.document is not None:
+        import tempfile
+
+        path = write_design(task.document, Path(tempfile.mkdtemp(prefix="siliconomics-design-")))
+    report = evaluate(load_design(path), task.design_path)
     w = task.space.workload
     traffic = Traffic(daily_users=1.0, queries_per_user_per_day=1.0,
                       input_tokens=LengthDist(kind="fixed", median=w.input_tokens),
@@ -114,7 +121,7 @@ def evaluate_candidate(task: CandidateTask) -> CandidateResult:
 
     def result(chips: int, cost: float, tpot_s: float, ttft_s: float, tokens_s: float,
                power: float, error: str | None = None) -> CandidateResult:
-        return CandidateResult(str(path), report.design.id, report.die_area_mm2,
+        return CandidateResult(task.design_path, report.design.id, report.die_area_mm2,
                                report.unit_cost_usd, report.tdp_w, report.nre.total_usd, chips,
                                cost, tpot_s, ttft_s, tokens_s, power, error)
 

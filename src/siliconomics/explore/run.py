@@ -165,7 +165,7 @@ def explore(space: DesignSpace, *, budget: int = 100_000, seed: int = 0, candida
         doc = design_document(space, row, f"{space.id}-c{rank:03d}")
         path = write_design(doc, out_dir / "candidates")
         tasks.append(CandidateTask(space, str(path), int(result.chips_per_replica[i]),
-                                   seed, n_requests))
+                                   seed, n_requests, doc))
     runner = executor or get_executor("serial")
     stage2_progress = None if progress is None else (lambda d, t: progress("simulate", d, t))
     evaluated = tuple(runner.map(evaluate_candidate, tasks, description="stage 2",
