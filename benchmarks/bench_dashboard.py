@@ -63,7 +63,7 @@ def browser_timings(url: str, option: str) -> tuple[float, list[float]]:
         first_load = time.perf_counter() - t0
         page.click("#nav-what-if")
         page.wait_for_selector(f"#whatif-cpq-{option}")
-        slider = page.locator(f"[id*='{option}.price_usd'] [role=slider]").first
+        slider = page.locator(f"[id*='\"{option}.'][id*='price_usd'] [role=slider]").first
         changes = []
         for key in ("End", "Home", "PageUp"):
             before = _usd(page, f"whatif-cpq-{option}")
@@ -96,7 +96,7 @@ def library_what_if(scenario: str, draws: int, option: str) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", nargs="?", default="chatgpt-2023")
-    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--draws", type=int, default=2_000)  # the dashboard's default
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} not found: apt-get install -y chromium")
