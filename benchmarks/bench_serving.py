@@ -145,19 +145,20 @@ def chatgpt_day(repeats: int = 3) -> None:
     dep = LLAMA3_70B_8XH100
     dep.step_model()  # the performance layer's part, built once per process
     size_fleet(traffic, dep, Slo(), seed=0, cache=False)  # step table tabulated once
-    wall = float("inf")
+    wall = cpu = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fleet = size_fleet(traffic, dep, Slo(), seed=0, cache=False)
         wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
     size_fleet(traffic, dep, Slo(), seed=0)  # fills the fleet cache
     t0 = time.perf_counter()
     size_fleet(traffic, dep, Slo(), seed=0)
     hit = time.perf_counter() - t0
     print(f"ChatGPT-scale day (195 M queries, llama3-70b stand-in): {fleet.replicas:,} replicas "
           f"({fleet.replicas_low:,}-{fleet.replicas_high:,}), {fleet.chips:,} H100, "
-          f"utilisation {fleet.utilisation_frac:.1%}; sized in {wall:.3f} s (fleet cache off, "
-          f"best of {repeats}); from the fleet cache in {hit * 1e6:.0f} us")
+          f"utilisation {fleet.utilisation_frac:.1%}; sized in {wall:.3f} s wall, {cpu:.3f} s CPU "
+          f"(fleet cache off, best of {repeats}); from the fleet cache in {hit * 1e6:.0f} us")
 
 
 def mlperf_like() -> None:
