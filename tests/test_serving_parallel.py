@@ -82,3 +82,14 @@ def test_search_same_in_process_and_in_workers(processes: Processes) -> None:
     parallel = search_deployments(cands, TRAFFIC, executor=processes, **kw)
     assert parallel == serial
     assert sorted(r.deployment.tp for r in serial.results) == [1, 8]
+
+
+def test_explore_executors_give_the_same_fleet() -> None:
+    # The executors the design search uses (siliconomics.explore.executors) plug in as is.
+    from siliconomics.explore.executors import get_executor
+
+    kw: dict[str, Any] = {"seed": 6, "cache": False, **SMALL}
+    in_process = size_fleet(TRAFFIC, DEP, **kw)
+    assert size_fleet(TRAFFIC, DEP, executor=get_executor("serial"), **kw) == in_process
+    assert size_fleet(TRAFFIC, DEP, executor=get_executor("local", max_workers=2),
+                      **kw) == in_process
