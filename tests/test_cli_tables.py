@@ -33,3 +33,19 @@ def test_wide_tables_keep_numbers_whole_at_80_columns(cli, monkeypatch, args) ->
     res = cli(*args)
     assert res.code == 0, res.err
     assert "…" not in res.out, res.out
+
+
+def test_study_rows_keep_every_cell_and_header_at_80_columns(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Multi-word headers of number columns wrap between words instead of cutting the column
+    (a no-wrap column's header used to crop '$ per M output tokens' and the numbers under it)."""
+    monkeypatch.setattr(common.console, "width", 80)
+    res = cli("study", "semianalysis-2023", "--no-report", "--json")
+    options = res.json()["options"]
+    res = cli("study", "semianalysis-2023", "--no-report", "--draws", "200")
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    for option_id in options:
+        row = next(line for line in lines if line.startswith(option_id + " "))
+        assert len(row.split()) == 8, row
+    for word in ("steady", "levelised", "output", "tokens", "P(best)"):
+        assert word in res.out, word

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -95,13 +96,17 @@ def build_table(title: str | None, columns: Sequence[Column],
     for row in body:
         if len(row) != len(columns):
             raise ValueError(f"row has {len(row)} cells for {len(columns)} columns: {row}")
-    table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table = Table(title=Text(title, overflow="fold") if title else None, box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
     widths = []
     for i, column in enumerate(columns):
         width = _min_width(column, [r[i] for r in body])
         widths.append(width)
-        table.add_column(Text(column.header), min_width=width,
+        # An id or number column never wraps, and Rich applies that to its header too: break
+        # the header between words into lines no wider than the column instead.
+        header = column.header if column.kind in ("text", "value") else "\n".join(
+            textwrap.wrap(column.header, width, break_long_words=False) or [""])
+        table.add_column(Text(header), min_width=width,
                          no_wrap=column.kind in ("id", "number"), overflow="fold",
                          justify="right" if column.kind == "number" else "left")
     for row in body:
