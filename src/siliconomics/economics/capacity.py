@@ -305,7 +305,8 @@ def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     ptm = setup.peak_to_mean.range
     u = best.utilisation_frac
     util = SourcedRange(
-        Range(low=u * ptm.central / ptm.high, central=u, high=min(u * ptm.central / ptm.low, 1.0)),
+        Range(low=min(u * ptm.central / ptm.high, u), central=u,
+              high=max(min(u * ptm.central / ptm.low, 1.0), u)),  # no rounding inversion
         f"serving layer fleet: mean / capacity of {best.replicas} replicas sized for the peak "
         f"hour (peak/mean {ptm.central:g}, headroom {best.headroom_frac:g}); range from "
         f"peak/mean {ptm.low:g}-{ptm.high:g} ({setup.peak_to_mean.source})")

@@ -354,7 +354,11 @@ class _Builder:
             silicon = derived.summary
             acc = design_report(Path(derived.path)).accelerator
             sw = Software.of(o.stack, o.calibration, where, self.base)
-            cap = _capacity(o.capacity, derived.path, self.c, where, sw)
+            if o.stack_maturity is not None:
+                assert isinstance(o.capacity, ServingCapacity)  # checked when parsed
+                cap = self._matured(o.stack_maturity, o.capacity, derived.path, where, sw)
+            else:
+                cap = _capacity(o.capacity, derived.path, self.c, where, sw)
             params |= cap.params
             surface = cap.surface
             serving = cap.serving
@@ -389,6 +393,33 @@ class _Builder:
         info = OptionInfo(o.id, o.type, label, hw_label, method, o.bridge, serving, silicon,
                           (hw_label,))
         return opt, info
+
+
+    def _matured(self, maturity: Leaf, cfg: ServingCapacity, hardware: str, where: str,
+                 sw: Software) -> CapacityOut:
+        """The custom chip's capacity over its stack's maturity range: the fleet sized at the
+        low, central and high maturity; low from the immature sizing's low end, high from the
+        mature sizing's high end, the surface and fleet summary at central maturity."""
+        stack = sw.stack
+        if stack is None or stack.immature is None:
+            name = "none" if stack is None else f"'{stack.id}'"
+            raise SiliconomicsError(f"{where}.stack_maturity: stack {name} has no immature end "
+                                    f"to range over; use a stack with one (e.g. inhouse)")
+        r = maturity.range
+        outs: dict[str, CapacityOut] = {}
+        for end, frac in (("low", r.low), ("central", r.central), ("high", r.high)):
+            m_sw = Software(stack.at_maturity(frac), sw.calibration)
+            outs[end] = _capacity(cfg, hardware, self.c, where, m_sw)
+        lo, mid, hi = outs["low"], outs["central"], outs["high"]
+        cap = SourcedRange(
+            Range(low=lo.params["capacity_qps_per_chip"].range.low,
+                  central=mid.params["capacity_qps_per_chip"].central,
+                  high=hi.params["capacity_qps_per_chip"].range.high),
+            f"serving layer at stack '{stack.id}' maturity {r.low:g} (low) / {r.central:g} "
+            f"(central) / {r.high:g} (high), stack_maturity ({maturity.source}); central: "
+            f"{mid.params['capacity_qps_per_chip'].source}")
+        return CapacityOut(mid.params | {"capacity_qps_per_chip": cap}, mid.surface,
+                           mid.serving)
 
 
 def default_horizon_years(spec: ScenarioSpec, ranges: dict[str, SourcedRange]

@@ -195,9 +195,17 @@ class _CustomBase(_OptionBase):
     params: CustomParams
     stack: str | None = None
     calibration: str | None = None
+    #: The custom stack's maturity range in (0, 1] (immature .. mature): the fleet is sized
+    #: at each end and the capacity range spans them (docs/economics.md).
+    stack_maturity: Annotated[Leaf, bounds(gt=0, le=1)] | None = None
 
     @model_validator(mode="after")
     def _explicit_without_design(self) -> _CustomBase:
+        if self.stack_maturity is not None and (
+                self.stack is None or self.design is None
+                or not isinstance(self.capacity, ServingCapacity)):
+            raise ValueError("stack_maturity: needs a design, capacity method 'serving' and a "
+                             "stack with an immature end (e.g. stack: inhouse)")
         if self.design is None:
             need = ("nre_usd", "schedule_months", "respin_delay_months", "respin_cost_usd",
                     "unit_cost_usd", "tdp_w", "perf_ratio")
