@@ -61,6 +61,48 @@ def resolve_design(ref: str, where: str, scenario_dir: Path | None = None) -> Pa
     return (DESIGN_DIR / f"{ref}.yaml").resolve()
 
 
+SEARCH_CANDIDATES = 3  # designs simulated after screening (explore's stage 2), kept small
+SEARCH_REQUESTS = 300  # requests per simulated candidate
+
+
+def resolve_space(ref: str, where: str, scenario_dir: Path | None = None) -> Path:
+    """The design-space file of ``design: {search: ref}``: a path relative to the scenario's
+    folder (then the working directory), or a shipped space id."""
+    from siliconomics.explore.space import SPACES_DIR
+
+    shipped = sorted(p.stem for p in SPACES_DIR.glob("*.yaml"))
+    candidates = [Path(ref)] if Path(ref).is_absolute() else \
+        [b / ref for b in (scenario_dir, Path.cwd()) if b is not None]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    stem = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    if stem in shipped:
+        return (SPACES_DIR / f"{stem}.yaml").resolve()
+    raise CatalogError(f"{where}.design.search: design space file {ref} not found (looked in "
+                       f"{scenario_dir or Path.cwd()}; shipped spaces: {', '.join(shipped)})")
+
+
+@cache
+def searched_design(space_path: Path, objective: str, budget: int, seed: int,
+                    where: str) -> Path:
+    """The best design the search finds (serially, written to a temporary folder), once per
+    process and input."""
+    import tempfile
+
+    from siliconomics.explore.run import best_design_for
+    from siliconomics.explore.space import load_space
+
+    try:
+        space = load_space(space_path)
+        out = Path(tempfile.mkdtemp(prefix="siliconomics-design-search-"))
+        return best_design_for(space, objective, budget=budget, seed=seed,
+                               candidates=SEARCH_CANDIDATES, optuna_trials=0,
+                               n_requests=SEARCH_REQUESTS, out_dir=out)
+    except SiliconomicsError as exc:
+        raise type(exc)(f"{where}.design.search: {exc}") from None
+
+
 @cache
 def design_report(path: Path) -> Any:
     """The silicon model's evaluation of a design file (once per path and process)."""
@@ -86,8 +128,9 @@ class DesignInputs:
 
 
 def design_params(ref: str, where: str, scales: dict[str, SourcedRange],
-                  scenario_dir: Path | None = None) -> DesignInputs:
-    """Derived strategy inputs of a custom chip (module doc)."""
+                  scenario_dir: Path | None = None, found_by: str | None = None) -> DesignInputs:
+    """Derived strategy inputs of a custom chip (module doc); ``found_by`` says which design
+    search found the design file (it goes into every source and the summary)."""
     path = resolve_design(ref, where, scenario_dir)
     try:
         rep = design_report(path)
@@ -108,7 +151,7 @@ def design_params(ref: str, where: str, scales: dict[str, SourcedRange],
     board = rep.board_usd
     unit_board = Range(low=unit.low + board, central=unit.central + board,
                        high=unit.high + board)
-    src = f"silicon model, design {did}"
+    src = f"silicon model, design {did}" + (f" ({found_by})" if found_by else "")
     params = {
         "nre_usd": SourcedRange(
             _times(Range.point(base_nre), sc["nre_scale"].range),
@@ -132,7 +175,8 @@ def design_params(ref: str, where: str, scales: dict[str, SourcedRange],
         "tdp_w": SourcedRange(Range.point(rep.tdp_w), f"{src}: design TDP"),
     }
     summary = {
-        "design": did, "path": str(path), "process_node": rep.design.process_node,
+        "design": did, "path": str(path), "found_by": found_by,
+        "process_node": rep.design.process_node,
         "die_area_mm2": rep.die_area_mm2, "unit_cost_usd": rep.unit_cost_usd,
         "board_usd": board, "tdp_w": rep.tdp_w, "nre_total_usd": nre.total_usd,
         "nre_expected_respin_usd": nre.expected_respin_usd,

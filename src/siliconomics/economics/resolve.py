@@ -30,12 +30,19 @@ from siliconomics.economics.capacity import (
     served_fleet,
     setup_from_spec,
 )
-from siliconomics.economics.custom_chip import SCALES, design_params, design_report
+from siliconomics.economics.custom_chip import (
+    SCALES,
+    design_params,
+    design_report,
+    resolve_space,
+    searched_design,
+)
 from siliconomics.economics.defaults import EconomicsDefaults, SourcedRange, default_economics
 from siliconomics.economics.scenario import (
     CUSTOM_TYPE_NAMES,
     BuyGpuSpec,
     CustomSpec,
+    DesignSearchSpec,
     ExplicitCapacity,
     FlopsCapacity,
     GenerationSpec,
@@ -349,7 +356,15 @@ class _Builder:
         method = "relative"
         if o.design is not None:
             scales = {k: own.pop(k) for k in SCALES if k in own}
-            derived = design_params(o.design, where, scales, Path(self.c.where).parent)
+            folder = Path(self.c.where).parent
+            found_by = None
+            ref = o.design
+            if isinstance(ref, DesignSearchSpec):
+                space = resolve_space(ref.search, where, folder)
+                found_by = (f"found by design search: space {space.name}, objective "
+                            f"{ref.objective}, budget {ref.budget}, seed {ref.seed}")
+                ref = str(searched_design(space, ref.objective, ref.budget, ref.seed, where))
+            derived = design_params(ref, where, scales, folder, found_by)
             params |= derived.params
             silicon = derived.summary
             acc = design_report(Path(derived.path)).accelerator

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from siliconomics.catalog.index import DATA_DIR
 from siliconomics.economics.spec_types import (
@@ -188,9 +188,35 @@ class CustomParams(Strict):
     partner_nre_share_frac: Annotated[Leaf, Fraction] | None = None
 
 
+SearchObjective = Literal["cost_per_million_tokens", "tpot_s", "power_w_per_token_s", "nre_usd"]
+DEFAULT_SEARCH_BUDGET = 1024
+MAX_SEARCH_BUDGET = 100_000
+
+
+class DesignSearchSpec(Strict):
+    """``design: {search: SPACE}``: the build option uses the best design the design search
+    (:mod:`siliconomics.explore`) finds in ``SPACE`` for ``objective``. The search runs once,
+    when the scenario is resolved (not when it is parsed), serially, with ``budget`` screened
+    designs (a small default keeps ``siliconomics study`` quick) and ``seed``. ``SPACE`` is a
+    design-space YAML path (relative to the scenario's folder, then the working directory) or
+    a shipped space id (``siliconomics/explore/spaces``)."""
+
+    search: str = Field(min_length=1, max_length=4096)
+    objective: SearchObjective = "cost_per_million_tokens"
+    budget: int = Field(DEFAULT_SEARCH_BUDGET, ge=16, le=MAX_SEARCH_BUDGET)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+def _design_kind(value: object) -> str:
+    """A mapping under ``design`` is a search, anything else a design id or file."""
+    return "search mapping" if isinstance(value, dict | DesignSearchSpec) else "id or path"
+
+
 class _CustomBase(_OptionBase):
     bridge: str
-    design: str | None = None
+    design: Annotated[
+        Annotated[str, Tag("id or path")] | Annotated[DesignSearchSpec, Tag("search mapping")],
+        Discriminator(_design_kind)] | None = None
     capacity: CapacitySpec = Field(default_factory=ServingCapacity)
     params: CustomParams
     stack: str | None = None

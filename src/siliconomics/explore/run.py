@@ -200,9 +200,11 @@ def _argmin(results: tuple[CandidateResult, ...], indices: list[int], objective:
 
 def best_design_for(space: DesignSpace, objective: str = "cost_per_million_tokens", *,
                     budget: int = 20_000, seed: int = 0, candidates: int = 8,
+                    optuna_trials: int = 128, n_requests: int = 600,
                     out_dir: Path) -> Path:
     """The design file of the best design for ``objective`` (for a scenario's build option)."""
     if objective not in OBJECTIVES:
         raise SiliconomicsError(f"objective {objective!r} is not known; valid: {', '.join(OBJECTIVES)}")
-    found = explore(space, budget=budget, seed=seed, candidates=candidates, out_dir=out_dir)
+    found = explore(space, budget=budget, seed=seed, candidates=candidates,
+                    optuna_trials=optuna_trials, n_requests=n_requests, out_dir=out_dir)
     return Path(found.best_result(objective).design_path)
