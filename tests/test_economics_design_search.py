@@ -11,8 +11,8 @@ from typing import Any, get_args
 
 import pytest
 import yaml
-from economics_toy import FLOPS, toy_dict
 
+from economics_toy import FLOPS, toy_dict
 from siliconomics.cli.main import main
 from siliconomics.economics.custom_chip import resolve_space, searched_design
 from siliconomics.economics.resolve import resolve

@@ -358,13 +358,16 @@ class _Builder:
             scales = {k: own.pop(k) for k in SCALES if k in own}
             folder = Path(self.c.where).parent
             found_by = None
-            ref = o.design
-            if isinstance(ref, DesignSearchSpec):
-                space = resolve_space(ref.search, where, folder)
+            search = o.design
+            if isinstance(search, DesignSearchSpec):
+                space = resolve_space(search.search, where, folder)
                 found_by = (f"found by design search: space {space.name}, objective "
-                            f"{ref.objective}, budget {ref.budget}, seed {ref.seed}")
-                ref = str(searched_design(space, ref.objective, ref.budget, ref.seed, where))
-            derived = design_params(ref, where, scales, folder, found_by)
+                            f"{search.objective}, budget {search.budget}, seed {search.seed}")
+                design_ref = str(searched_design(space, search.objective, search.budget,
+                                                 search.seed, where))
+            else:
+                design_ref = search
+            derived = design_params(design_ref, where, scales, folder, found_by)
             params |= derived.params
             silicon = derived.summary
             acc = design_report(Path(derived.path)).accelerator
