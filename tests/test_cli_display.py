@@ -194,7 +194,7 @@ def test_fleet_scenario_ids() -> None:
     for fleet_id in fleet_scenario_ids():
         scenario = load_fleet_scenario(resolve_fleet_scenario(fleet_id))
         assert scenario.traffic.queries_per_day > 0
-    with pytest.raises(UnknownIdError, match=r"study scenario.*siliconomics study chatgpt-2023"):
+    with pytest.raises(UnknownIdError, match=r"study scenario.*fleet --scenario chatgpt-2023"):
         resolve_fleet_scenario("chatgpt-2023")
     with pytest.raises(UnknownIdError, match="Did you mean 'chat-llama3-70b-h100'"):
         resolve_fleet_scenario("chat-llama3")
@@ -205,3 +205,18 @@ def test_errors_and_warnings_keep_brackets(cli) -> None:  # type: ignore[no-unty
     res = cli("hardware", "show", "[s]-chip")
     assert res.code == 2
     assert "'[s]-chip'" in res.err
+
+
+def test_fleet_takes_a_study_scenario_id(cli) -> None:  # type: ignore[no-untyped-def]
+    """``fleet --scenario semianalysis-2023``: the fleets the study sizes with the serving
+    layer, one per option (the same sizing, through the fleet cache)."""
+    res = cli("fleet", "--scenario", "semianalysis-2023", "--json")
+    assert res.code == 0, res.err
+    data = res.json()
+    fleet = data["fleets"]["rent-a100-served"]
+    assert fleet["chips_at_peak"] == fleet["replicas"] * fleet["chips_per_replica"] > 0
+    assert 0 < fleet["utilisation_frac"] <= 1
+    refused = cli("fleet", "--scenario", "google-tpu-partner")
+    assert refused.code == 2 and "sizes no fleet" in refused.err
+    mixed = cli("fleet", "--scenario", "semianalysis-2023", "--seed", "3")
+    assert mixed.code == 2 and "--seed" in mixed.err

@@ -73,6 +73,11 @@ def study_scenario_ids() -> list[str]:
     return sorted(p.stem for p in (DATA_DIR / "scenarios").glob("*.yaml"))
 
 
+def is_study_scenario(ref: str | Path) -> bool:
+    """Whether ``ref`` is the id of a shipped study scenario (``chatgpt-2023``)."""
+    return isinstance(ref, str) and not looks_like_path(ref) and ref in study_scenario_ids()
+
+
 def resolve_fleet_scenario(ref: str | Path) -> Path:
     """The file of a fleet scenario: a shipped id (``chat-llama3-70b-h100``) or a path.
 
@@ -85,8 +90,8 @@ def resolve_fleet_scenario(ref: str | Path) -> Path:
         return DATA_DIR / "fleets" / f"{ref}.yaml"
     if ref in study_scenario_ids():
         raise UnknownIdError(
-            f"'{ref}' is a study scenario (one fleet per option: run 'siliconomics study "
-            f"{ref}'); fleet scenarios: {', '.join(fleets)}, or a path to a fleet YAML")
+            f"'{ref}' is a study scenario (one fleet per option, as 'siliconomics fleet "
+            f"--scenario {ref}' shows); fleet scenarios: {', '.join(fleets)}, or a path")
     raise UnknownIdError(unknown_id_message("fleet scenario", ref, fleets))
 
 

@@ -19,7 +19,7 @@ from siliconomics.catalog.sourced import validation_message
 from siliconomics.cli.common import console, err_console, print_json, print_pairs
 from siliconomics.errors import SiliconomicsError
 from siliconomics.inputs import check_output_path
-from siliconomics.resolve import resolve_accelerator, resolve_fleet_scenario
+from siliconomics.resolve import is_study_scenario, resolve_accelerator, resolve_fleet_scenario
 from siliconomics.serving.capacity import (
     CapacityResult,
     candidate_deployments,
@@ -393,7 +393,8 @@ def capacity(
 def fleet(
     scenario: Annotated[str, typer.Option("--scenario", help="Fleet scenario id (e.g. "
                                           "chat-llama3-70b-h100) or YAML (traffic, deployment, "
-                                          "slo).")],
+                                          "slo), or a study scenario id (e.g. chatgpt-2023: "
+                                          "the fleet of each option it sizes).")],
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     as_json: JsonFlag = False,
     stack: Annotated[str | None, typer.Option(
@@ -402,6 +403,12 @@ def fleet(
     calibration: CalibrationFlag = None,
 ) -> None:
     """Chips and replicas a daily load needs at its peak hour within the SLO."""
+    if is_study_scenario(scenario):
+        if stack is not None or calibration is not None or seed is not None:
+            raise SiliconomicsError(f"--stack, --calibration and --seed apply to a fleet "
+                                    f"scenario; study scenario '{scenario}' sets its own")
+        _study_fleets(scenario, as_json)
+        return
     sc = load_fleet_scenario(resolve_fleet_scenario(scenario))
     traffic, dep = sc.traffic, _software(sc.deployment, stack, calibration)
     if seed is not None and seed < 0:
@@ -428,6 +435,30 @@ def fleet(
                                         f"{result.sample_tpot_p99_s[0]:.4f}"),
     ]
     print_pairs(f"Fleet for {traffic.queries_per_day:,.0f} queries/day — {dep.label()}", rows)
+
+
+def _study_fleets(scenario_id: str, as_json: bool) -> None:
+    """The fleets a study scenario sizes with the serving layer, one per option (the same
+    sizing the study runs, shared through the fleet cache)."""
+    from siliconomics.cli.common import Column, fmt, print_table
+    from siliconomics.economics.scenario import load_scenario
+
+    with _progress("sizing", None, enabled=not as_json):
+        s = load_scenario(scenario_id)
+    fleets = {o.id: o.serving for o in s.options if o.serving}
+    if not fleets:
+        methods = sorted({o.capacity_method for o in s.options})
+        raise SiliconomicsError(f"study scenario '{scenario_id}' sizes no fleet with the serving "
+                                f"layer (its capacity methods: {', '.join(methods)})")
+    if as_json:
+        print_json({"scenario": s.id, "queries_per_day": s.queries_per_day, "fleets": fleets})
+        return
+    columns = [Column("option", "id"), Column("replicas"), Column("chips\nat peak"),
+               Column("utilisation\n%"), Column("chip-h\nper day"), Column("deployment", "text")]
+    print_table(f"{s.name}: {s.queries_per_day:,.0f} queries/day", columns, [
+        (option, fmt(f["replicas"]), fmt(f["chips_at_peak"]),
+         fmt(f["utilisation_frac"], 0.01, 1), fmt(f["chip_hours_per_day"]), str(f["deployment"]))
+        for option, f in fleets.items()])
 
 
 @trace_app.command("generate")
