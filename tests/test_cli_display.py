@@ -194,7 +194,7 @@ def test_fleet_scenario_ids() -> None:
     for fleet_id in fleet_scenario_ids():
         scenario = load_fleet_scenario(resolve_fleet_scenario(fleet_id))
         assert scenario.traffic.queries_per_day > 0
-    with pytest.raises(UnknownIdError, match=r"study scenario.*fleet --scenario chatgpt-2023"):
+    with pytest.raises(UnknownIdError, match=r"study scenario.*siliconomics fleet --scenario chatgpt-2023"):
         resolve_fleet_scenario("chatgpt-2023")
     with pytest.raises(UnknownIdError, match="Did you mean 'chat-llama3-70b-h100'"):
         resolve_fleet_scenario("chat-llama3")

@@ -90,8 +90,8 @@ def resolve_fleet_scenario(ref: str | Path) -> Path:
         return DATA_DIR / "fleets" / f"{ref}.yaml"
     if ref in study_scenario_ids():
         raise UnknownIdError(
-            f"'{ref}' is a study scenario (one fleet per option, as 'siliconomics fleet "
-            f"--scenario {ref}' shows); fleet scenarios: {', '.join(fleets)}, or a path")
+            f"'{ref}' is a study scenario, not a fleet file (the CLI shows its fleets: "
+            f"siliconomics fleet --scenario {ref}); fleet scenarios: {', '.join(fleets)}")
     raise UnknownIdError(unknown_id_message("fleet scenario", ref, fleets))
 
 
