@@ -441,10 +441,10 @@ def _study_fleets(scenario_id: str, as_json: bool) -> None:
     """The fleets a study scenario sizes with the serving layer, one per option (the same
     sizing the study runs, shared through the fleet cache)."""
     from siliconomics.cli.common import Column, fmt, print_table
-    from siliconomics.economics.scenario import load_scenario
+    from siliconomics.economics.study import as_scenario
 
     with _progress("sizing", None, enabled=not as_json):
-        s = load_scenario(scenario_id)
+        s = as_scenario(scenario_id)
     fleets = {o.id: o.serving for o in s.options if o.serving}
     if not fleets:
         methods = sorted({o.capacity_method for o in s.options})
