@@ -9,6 +9,7 @@ import inspect
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -162,3 +163,19 @@ def test_cli_refuses_a_busy_port_and_an_unknown_scenario_in_one_line(cli) -> Non
     assert result.code == 2 and "no-such-scenario" in result.err
     assert "Traceback" not in result.err
     assert cli("dashboard", "--port", "70000").code == 2
+
+
+def test_fleet_power_is_finite_and_follows_the_owned_fleet(session) -> None:  # type: ignore[no-untyped-def]
+    """The Fleet page's power chart: chips of each generation x that chip's TDP, never NaN
+    (it once looked up a '<bridge>.tdp_w' input that no longer exists and drew nothing)."""
+    from siliconomics.report import figures
+
+    b = session.briefing(SCENARIO)
+    fig = figures.fleet_power(b)
+    assert len(fig.data) == len(b.options)
+    for trace, option in zip(fig.data, b.options, strict=True):
+        mw = np.asarray(trace.y, dtype=float)
+        assert np.all(np.isfinite(mw)) and np.all(mw >= 0), option.id
+        owned = sum(np.asarray(v) for k, v in option.fleet_by_vintage.items() if k != "rented")
+        if np.any(np.asarray(owned) > 0):
+            assert mw.max() > 0, option.id

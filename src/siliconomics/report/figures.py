@@ -153,22 +153,44 @@ def fleet_over_time(b: Briefing, option_ids: Sequence[str] | None = None) -> go.
     return _layout(fig, "Fleet over time", 560, legend_below=True)
 
 
+def _tdp_by_vintage(b: Briefing, option_id: str) -> dict[str, float]:
+    """Chip TDP [W] of each generation label an option's fleet-by-vintage can hold: its own
+    generations, its bridge's, and a custom chip's next generations (same chip power)."""
+    strategy = b.result.scenario.strategy
+    option = strategy.option(option_id)
+    gens = list(option.generations)
+    bridge = getattr(option, "bridge", None)
+    if bridge:
+        gens += list(strategy.option(bridge).generations)
+    return {g.label: g.accelerator.tdp_w for g in gens}
+
+
+def _vintage_tdp_w(tdps: dict[str, float], vintage: str) -> float:
+    if vintage in tdps:
+        return tdps[vintage]
+    base = vintage.rsplit(" gen ", 1)[0]  # a custom chip's next generation
+    if base in tdps:
+        return tdps[base]
+    raise KeyError(f"no chip power known for fleet generation {vintage!r}")
+
+
 def fleet_power(b: Briefing) -> go.Figure:
-    """Fleet power [MW] per option over time: chips x chip TDP (the chip alone; servers,
-    cooling and PUE are in the cost, not in this line)."""
+    """Power of the owned fleet [MW] per option over time: chips in service of each
+    generation x that chip's TDP (the chips alone; servers, cooling and PUE are in the cost,
+    not in this line). Rented chips draw power in the provider's data centre: left out."""
     years = b.quarters_years
-    ranges = {i.name: i.central for i in b.inputs}
     fig = go.Figure()
     for i, o in enumerate(b.options):
-        tdp = ranges.get(f"{o.id}.tdp_w", float("nan"))
-        bridge = b.result.scenario.strategy.option(o.id).bridge
-        gpu_tdp = ranges.get(f"{bridge}.tdp_w", tdp) if bridge else tdp
-        mw = (o.fleet_gpu_chips * gpu_tdp + o.fleet_custom_chips * tdp) / 1e6
-        fig.add_trace(go.Scatter(x=years, y=mw, mode="lines", name=o.label,
+        tdps = _tdp_by_vintage(b, o.id)
+        watts = np.zeros(len(years))
+        for vintage, chips in o.fleet_by_vintage.items():
+            if vintage != "rented":
+                watts = watts + np.asarray(chips, dtype=float) * _vintage_tdp_w(tdps, vintage)
+        fig.add_trace(go.Scatter(x=years, y=watts / 1e6, mode="lines", name=o.label,
                                  line={"color": COLOURS[i % len(COLOURS)]}))
     fig.update_xaxes(title_text="years from start")
-    fig.update_yaxes(title_text="chip power [MW] (TDP x chips)", rangemode="tozero")
-    return _layout(fig, "Fleet power", 420)
+    fig.update_yaxes(title_text="owned chips' power [MW] (TDP x chips)", rangemode="tozero")
+    return _layout(fig, "Fleet power (owned chips)", 420)
 
 
 #: Colours of the generations in the vintage chart, oldest first; rented capacity is grey.
