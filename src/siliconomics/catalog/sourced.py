@@ -56,6 +56,26 @@ class Range(BaseModel):
         return self.low == self.high
 
 
+def sourced_range(value: object, low: float | None, central: float | None,
+                  high: float | None) -> Range | None:
+    """The range a sourced entry gives: ``value`` as a point, or ``low``/``central``/``high``
+    (central defaults to the midpoint); ``None`` for a value that is not a number. Raises
+    ValueError unless exactly one of the two forms is given, and a range has both ends."""
+    has_range = any(v is not None for v in (low, central, high))
+    if value is None and not has_range:
+        raise ValueError("needs either 'value' or 'low'/'central'/'high'")
+    if value is not None and has_range:
+        raise ValueError("give either 'value' or 'low'/'central'/'high', not both")
+    if has_range:
+        if low is None or high is None:
+            raise ValueError("a range needs both 'low' and 'high'")
+        return Range(low=low, central=central if central is not None else 0.5 * (low + high),
+                     high=high)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return Range.point(float(value))
+
+
 class Sourced(BaseModel):
     """One catalog entry: a value or a low/central/high range, and where it came from."""
 
@@ -78,27 +98,15 @@ class Sourced(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> Sourced:
-        has_range = any(v is not None for v in (self.low, self.central, self.high))
-        if self.value is None and not has_range:
-            raise ValueError("needs either 'value' or 'low'/'central'/'high'")
-        if self.value is not None and has_range:
-            raise ValueError("give either 'value' or 'low'/'central'/'high', not both")
-        if has_range:
-            if self.low is None or self.high is None:
-                raise ValueError("a range needs both 'low' and 'high'")
-            central = self.central if self.central is not None else 0.5 * (self.low + self.high)
-            Range(low=self.low, central=central, high=self.high)
+        sourced_range(self.value, self.low, self.central, self.high)
         return self
 
     def as_range(self) -> Range:
         """The entry as a range (a point range for a single number)."""
-        if self.value is not None:
-            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-                raise ValueError(f"expected a number, got {self.value!r}")
-            return Range.point(float(self.value))
-        assert self.low is not None and self.high is not None  # checked by _one_form
-        central = self.central if self.central is not None else 0.5 * (self.low + self.high)
-        return Range(low=self.low, central=central, high=self.high)
+        out = sourced_range(self.value, self.low, self.central, self.high)
+        if out is None:
+            raise ValueError(f"expected a number, got {self.value!r}")
+        return out
 
     def number(self) -> float:
         """The single number (``value``, or the central value of a range)."""

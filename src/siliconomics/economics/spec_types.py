@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from siliconomics.catalog.sourced import Range
+from siliconomics.catalog.sourced import Range, sourced_range
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -77,25 +77,16 @@ class Leaf(Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> Leaf:
-        has_range = any(v is not None for v in (self.low, self.central, self.high))
-        if self.value is None and not has_range:
-            raise ValueError("needs either 'value' or 'low'/'central'/'high'")
-        if self.value is not None and has_range:
-            raise ValueError("give either 'value' or 'low'/'central'/'high', not both")
-        if has_range and (self.low is None or self.high is None):
-            raise ValueError("a range needs both 'low' and 'high'")
-        _ = self.range
+        sourced_range(self.value, self.low, self.central, self.high)
         if self.as_of is not None:
             date_years(self.as_of)
         return self
 
     @property
     def range(self) -> Range:
-        if self.value is not None:
-            return Range.point(float(self.value))
-        assert self.low is not None and self.high is not None  # checked by _one_form
-        central = self.central if self.central is not None else 0.5 * (self.low + self.high)
-        return Range(low=self.low, central=central, high=self.high)
+        out = sourced_range(self.value, self.low, self.central, self.high)
+        assert out is not None  # value is a float, checked by _one_form
+        return out
 
     @property
     def as_of_years(self) -> float | None:
