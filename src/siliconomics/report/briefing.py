@@ -64,7 +64,7 @@ class OptionView:
     levelised_usd_per_query: float  # PV of costs / PV of queries, central inputs
     levelised_draws_usd_per_query: FloatArray
     fleet_by_vintage: Mapping[str, FloatArray]  # generation (or "rented") -> mean chips/quarter
-    break_even: BreakEvenView | None  # custom options: vs the best merchant option
+    break_even: BreakEven | None  # custom options: vs the best merchant option
 
     def npv_percentile_usd(self, q: float) -> float:
         return float(np.percentile(self.npv_draws_usd, q))
@@ -84,21 +84,6 @@ class TornadoView:
     @property
     def swing_usd(self) -> float:
         return abs(self.metric_at_high_usd - self.metric_at_low_usd)
-
-
-@dataclass(frozen=True)
-class BreakEvenView:
-    """Where a custom option's expected NPV meets the best merchant option's (central
-    inputs): starting demand [queries/day] and horizon [years]; ``None`` = no crossing."""
-
-    custom_option: str
-    merchant_option: str
-    queries_per_day: float | None
-    demand_multiple: float | None
-    searched_queries_per_day: tuple[float, float]
-    horizon_years: float | None = None
-    horizon_searched_years: float = 0.0
-    npv_gap_at_today_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,7 +113,7 @@ class Briefing:
     tornado_pair: tuple[str, str]
     tornado_base_usd: float
     tornado: tuple[TornadoView, ...]
-    break_even: BreakEvenView | None
+    break_even: BreakEven | None
     inputs: tuple[InputView, ...]
     warnings: tuple[str, ...]
     show_four_cents: bool
@@ -161,7 +146,7 @@ def briefing(r: StudyResult) -> Briefing:
     """The view of a study result (see module doc)."""
     s = r.scenario
     options = []
-    be_by = {x.custom_option: _break_even_view(x) for x in r.break_even_by_option}
+    be_by = {x.custom_option: x for x in r.break_even_by_option}
     for info in s.options:
         uc = r.unit_costs[info.id]
         gpu, custom = r.strategy.mean_chips[info.id]
@@ -197,19 +182,13 @@ def briefing(r: StudyResult) -> Briefing:
         tornado_pair=r.tornado_pair, tornado_base_usd=r.tornado_base_usd,
         tornado=tuple(TornadoView(b.name, b.low_value, b.high_value, b.metric_at_low_usd,
                                   b.metric_at_high_usd, b.source) for b in r.tornado),
-        break_even=None if be is None else _break_even_view(be),
+        break_even=be,
         inputs=tuple(InputView(k, v.range.low, v.central, v.range.high, v.source)
                      for k, v in sorted(ranges.items())),
         warnings=tuple(r.warnings),
         show_four_cents=r.explanation is not None and s.model_id in FOUR_CENTS_MODELS,
         result=r,
     )
-
-
-def _break_even_view(be: BreakEven) -> BreakEvenView:
-    return BreakEvenView(be.custom_option, be.merchant_option, be.queries_per_day, be.scale,
-                         be.searched, be.horizon_years, be.horizon_searched_years,
-                         be.npv_gap_at_today_usd)
 
 
 def _queries_per_day(s: Scenario) -> float:

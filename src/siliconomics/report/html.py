@@ -105,11 +105,11 @@ def break_even_table(b: Briefing) -> str:
         be = o.break_even
         if be is None:
             continue
-        lo, hi = be.searched_queries_per_day
+        lo, hi = be.searched
         demand = (f"never between {fmt.compact(lo)} and {fmt.compact(hi)} queries/day"
                   if be.queries_per_day is None else
                   f"{fmt.compact(be.queries_per_day)} queries/day "
-                  f"({be.demand_multiple or 0:.2g}x today)")
+                  f"({be.scale or 0:.2g}x today)")
         horizon = (f"not within {be.horizon_searched_years:.0f} years"
                    if be.horizon_years is None else f"{be.horizon_years:.2g} years")
         rows.append([o.label, b.option(be.merchant_option).label, demand, horizon,

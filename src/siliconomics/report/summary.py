@@ -63,14 +63,14 @@ def what_would_change(b: Briefing) -> list[str]:
         if be is None:
             continue
         custom, merchant = b.option(be.custom_option).label, b.option(be.merchant_option).label
-        lo, hi = be.searched_queries_per_day
+        lo, hi = be.searched
         if be.queries_per_day is None:
             text = (f"Demand: {custom} does not beat {merchant} at any starting demand "
                     f"between {fmt.compact(lo)} and {fmt.compact(hi)} queries/day")
         else:
             text = (f"Demand: {custom} beats {merchant} above "
                     f"{fmt.compact(be.queries_per_day)} queries/day "
-                    f"({be.demand_multiple or 0:.2g}x today's)")
+                    f"({be.scale or 0:.2g}x today's)")
         if be.horizon_years is not None:
             text += f"; at today's demand it pays off over {be.horizon_years:.2g} years"
         out.append(text + ".")
