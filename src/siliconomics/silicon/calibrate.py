@@ -175,8 +175,52 @@ MI300X_XCD = ReferenceDie(
     "MACs/CU, 4 MB L2, memory and I/O on the base die; ~115 mm2 TSMC N5",
 )
 
+P100 = ReferenceDie(
+    "P100 (GP100)", "N16", "gpu", 610.0, units=60, macs_bf16eq_per_unit=0.0,
+    vector_lanes_per_unit=64 + 3 * 32, local_sram_bytes_per_unit=(256 + 64 + 24) * KIB,
+    global_sram_bytes=4 * MIB, memory_kind="HBM2", memory_devices=4, serdes_lanes=4 * 8,
+    host_lanes=16,
+    source="NVIDIA Tesla P100 whitepaper (2016): full GP100 60 SMs (56 enabled), no tensor "
+    "cores (fp16 runs on the FP32 lanes), 64 FP32 + 32 FP64 lanes, 256 KB RF + 64 KB shared "
+    "memory per SM, L1/texture 24 KB per SM (U), 4 MB L2, 4 HBM2 stacks, 4 NVLink1 links x8 "
+    "lanes, PCIe 3 x16; 610 mm2 TSMC 16FF+, 15.3 B transistors",
+)
+MTIA_V1 = ReferenceDie(
+    "MTIA v1", "N7", "asic", 373.0, units=64, macs_bf16eq_per_unit=51.2e12 / (2 * 64 * 0.8e9),
+    vector_lanes_per_unit=1.6e12 / (2 * 64 * 0.8e9), local_sram_bytes_per_unit=128 * KIB,
+    global_sram_bytes=128 * MIB, memory_kind="LPDDR5", memory_devices=16, serdes_lanes=0,
+    host_lanes=8,
+    source="Meta, 'MTIA v1: Meta's first-generation AI inference accelerator' (2023-05-18) and "
+    "Firoozshahian et al., ISCA 2023: 8x8 grid of 64 PEs at 800 MHz, 51.2 TFLOP/s fp16/bf16 "
+    "GEMM, SIMD 1.6 TFLOP/s fp32, 128 KB local memory per PE, 128 MB on-chip SRAM, LPDDR5 "
+    "176 GB/s (16 x16 channels, U), PCIe Gen4 x8; 373 mm2 (19.34 x 19.1 mm) TSMC 7nm",
+)
+TPU_V2 = ReferenceDie(
+    "TPU v2", "N16", "tpu", 611.0, units=2, macs_bf16eq_per_unit=128 * 128,
+    vector_lanes_per_unit=2 * 128 * 8, local_sram_bytes_per_unit=16 * MIB,
+    global_sram_bytes=0.0, memory_kind="HBM2", memory_devices=4, serdes_lanes=4 * 4,
+    host_lanes=16,
+    source="Jouppi et al., 'A Domain-Specific Supercomputer for Training Deep Neural "
+    "Networks', CACM 63(7) 2020, Table 3, and Norrie et al., IEEE Micro 2021: 2 TensorCores "
+    "x 1 MXU of 128x128 at 700 MHz, vector unit 128 lanes x 8 sublanes x 2 ALUs per core, "
+    "32 MiB on-chip, 16 GiB HBM at 700 GB/s (4 stacks: 2 could not reach 700 GB/s in 2017, "
+    "U), 4 ICI links (x4 lanes assumed as for TPU v4, U), PCIe x16 (U); die '< 611 mm2' "
+    "16 nm (upper bound used)",
+)
+TPU_V3 = ReferenceDie(
+    "TPU v3", "N16", "tpu", 648.0, units=4, macs_bf16eq_per_unit=128 * 128,
+    vector_lanes_per_unit=2 * 128 * 8 / 2, local_sram_bytes_per_unit=8 * MIB,
+    global_sram_bytes=0.0, memory_kind="HBM2", memory_devices=4, serdes_lanes=4 * 4,
+    host_lanes=16,
+    source="Jouppi et al., CACM 63(7) 2020, Table 3, and Norrie et al., IEEE Micro 2021: 2 "
+    "TensorCores x 2 MXUs of 128x128 at 940 MHz, vector unit as TPU v2 per core, 32 MiB "
+    "on-chip, 32 GiB HBM2 at 900 GB/s in 4 stacks, 4 ICI links (x4 lanes assumed, U), PCIe "
+    "x16 (U); die '< 648 mm2' 16 nm (upper bound used)",
+)
+
 FIT_DIES = (A100, H100, GC200, TESLA_D1, MTIA_V2, MAIA_100)
-HELD_OUT_DIES = (TPU_V4, TPU_V4I, V100, MI100, MI300X_XCD, GROQ_LPU)
+HELD_OUT_DIES = (TPU_V4, TPU_V4I, V100, MI100, MI300X_XCD, GROQ_LPU, P100, MTIA_V1, TPU_V2,
+                 TPU_V3)
 REFERENCE_DIES = (A100, H100)
 
 
