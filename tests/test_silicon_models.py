@@ -100,6 +100,11 @@ HELD_OUT_ERRORS = {
     "MI100 (Arcturus)": -0.282,  # AMD CDNA whitepaper 2020: 750 mm2, N7
     "MI300X XCD": +0.087,  # AMD ISSCC 2024: ~115 mm2 compute die, N5
     "Groq LPU v1": +0.384,  # Abts et al. ISCA 2020: 725 mm2, GF 14nm
+    # added later by a stated rule, before the model was evaluated on them (calibrate.py doc)
+    "P100 (GP100)": -0.379,  # NVIDIA P100 whitepaper 2016: 610 mm2, 16FF+
+    "MTIA v1": -0.383,  # Meta 2023 / Firoozshahian et al. ISCA 2023: 373 mm2, N7
+    "TPU v2": -0.209,  # Jouppi et al. CACM 2020 Table 3: < 611 mm2, 16 nm
+    "TPU v3": +0.314,  # Jouppi et al. CACM 2020 Table 3: < 648 mm2, 16 nm
 }
 
 
@@ -111,9 +116,19 @@ def test_held_out_die_error_is_the_documented_one(name: str) -> None:
 
 
 def test_held_out_mape_is_the_documented_one() -> None:
-    # docs/silicon.md: 18.9 % over the six held-out dies (the target is 15 %; not met,
-    # see the docs). The bound catches a regression, not an improvement.
-    assert calibrate.held_out_mape() < 0.20
+    # docs/silicon.md: 24.2 % over the ten held-out dies (18.9 % over the first six; the
+    # issue's target is 15 %: not met, see the docs). The bound catches a regression.
+    assert calibrate.held_out_mape() < 0.25
+
+
+def test_leave_one_out_error_of_the_model_form() -> None:
+    # docs/silicon.md: fitting on the other 15 dies and predicting the 16th gives 23.9 %
+    # MAPE; the shipped coefficients do no better on their held-out dies (24.2 %), so the
+    # miss is the model form, not the choice of split. The reference GPUs stay within 5 %.
+    errors = calibrate.leave_one_out_errors()
+    assert len(errors) == len(calibrate.FIT_DIES) + len(calibrate.HELD_OUT_DIES)
+    assert float(np.mean(np.abs(list(errors.values())))) == pytest.approx(0.239, abs=0.02)
+    assert abs(errors["A100 (GA100)"]) < 0.05 and abs(errors["H100 (GH100)"]) < 0.05
 
 
 # --- power model fitted on the H100 ground truth ------------------------------------------

@@ -11,7 +11,10 @@ The split (documented in docs/silicon.md): the fit set spans the design styles a
 produces — two GPUs (the shipped reference designs), two tile-and-SRAM many-core chips
 (Graphcore GC200, Tesla D1) and two inference ASICs (MTIA v2 with LPDDR5, Maia 100 with
 HBM2e). Held out: TPU v4 and v4i (systolic arrays), V100, MI100 and the MI300X compute
-die (three more GPU generations), and the Groq LPU (a 14 nm dataflow chip).
+die (three more GPU generations), and the Groq LPU (a 14 nm dataflow chip); later four more,
+chosen by one rule before the model was evaluated on them (every AI accelerator die whose
+vendor or a peer-reviewed paper publishes both its area and the resource counts the model
+needs, on a node the catalog has): P100, MTIA v1, TPU v2 and TPU v3.
 """
 
 from __future__ import annotations
@@ -284,3 +287,20 @@ def held_out_mape() -> float:
     """Mean absolute percentage error of die area over the held-out dies [-]."""
     errors = [abs(float(d.area().total_mm2) / d.published_area_mm2 - 1.0) for d in HELD_OUT_DIES]
     return float(np.mean(errors))
+
+
+def leave_one_out_errors() -> dict[str, float]:
+    """Relative area error of every published die (fit and held out) when the four
+    coefficients are fitted on all the others [-]: how well this model form can do on a die
+    it never saw, whichever split is chosen (a diagnostic of the form, not of the shipped
+    coefficients)."""
+    dies = (*FIT_DIES, *HELD_OUT_DIES)
+    out = {}
+    for die in dies:
+        f = fit_area_coefficients(tuple(d for d in dies if d is not die))
+        c = replace(area.coefficients(), mac_area_um2_n7=f.mac_area_um2_n7,
+                    unit_area_mm2_n7=f.unit_area_mm2_n7,
+                    gpu_unit_extra_mm2_n7=f.gpu_unit_extra_mm2_n7,
+                    sram_array_efficiency_frac=f.sram_array_efficiency_frac)
+        out[die.name] = float(die.area(c).total_mm2) / die.published_area_mm2 - 1.0
+    return out
