@@ -105,10 +105,11 @@ def test_cli_explore_writes_designs_that_chip_show_reads(
 ) -> None:
     out = tmp_path / "out"
     res = cli("explore", str(GPT35), "-o", str(out), "--budget", "512", "--candidates", "2",
-              "--optuna-trials", "0", "--executor", "serial", "--json")
+              "--optuna-trials", "0", "--nsga-trials", "64", "--executor", "serial", "--json")
     assert res.code == 0, res.err
     data = res.json()
-    assert data["screened"] == 512 and len(data["candidates"]) == 2
+    assert data["screened"] == 512 + 64 and len(data["candidates"]) == 2
+    assert data["stage1_front"] >= 1
     assert (out / "index.html").read_text().count("<img") == 3
     best = out / "best-cost_per_million_tokens.yaml"
     shown = cli("chip", "show", str(best), "--json")

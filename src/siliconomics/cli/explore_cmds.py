@@ -13,6 +13,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from siliconomics.cli.common import Column, console, err_console, print_json, print_table
 from siliconomics.errors import SiliconomicsError
 
+NSGA_TRIALS = 512
+"""Default of ``--nsga-trials``: ``explore.run.NSGA_TRIALS`` (not imported here, so that
+``siliconomics --help`` does not load the search; a test keeps the two equal)."""
+
 
 @contextmanager
 def _stages(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
@@ -39,6 +43,8 @@ def explore_cmd(
     budget: Annotated[int, typer.Option(help="Designs screened in stage 1 (Sobol).")] = 100_000,
     candidates: Annotated[int, typer.Option(help="Designs simulated in stage 2.")] = 20,
     optuna_trials: Annotated[int, typer.Option(help="Extra designs proposed by Optuna TPE.")] = 128,
+    nsga_trials: Annotated[int, typer.Option(
+        help="Extra designs proposed by Optuna NSGA-II on all screen objectives.")] = NSGA_TRIALS,
     executor: Annotated[str, typer.Option(help="Where stage 2 runs: serial, local, ray.")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sample, the optimiser and the simulations.")] = 0,
@@ -58,12 +64,15 @@ def explore_cmd(
         raise SiliconomicsError(f"--candidates {candidates}: must be >= 1")
     if optuna_trials < 0:
         raise SiliconomicsError(f"--optuna-trials {optuna_trials}: must be >= 0")
+    if nsga_trials < 0:
+        raise SiliconomicsError(f"--nsga-trials {nsga_trials}: must be >= 0")
     out_dir = check_output_path(out, what="explore output folder", directory=True)
     parsed = load_space(space)
     runner = get_executor(executor, address=address)
     with _stages(enabled=not as_json) as progress:
         found = explore(parsed, budget=budget, seed=seed, candidates=candidates,
-                        optuna_trials=optuna_trials, out_dir=out_dir, executor=runner,
+                        optuna_trials=optuna_trials, nsga_trials=nsga_trials, out_dir=out_dir,
+                        executor=runner,
                         progress=progress)
     paths = write_outputs(found, out_dir)
     if as_json:
@@ -76,7 +85,8 @@ def explore_cmd(
                      f"{c.power_w_per_token_s:.4g}", f"{c.nre_usd / 1e6:,.0f}",
                      str(c.chips_per_replica)))
     print_table(f"{parsed.id}: best design per objective ({found.screened:,} screened, "
-                f"{found.feasible:,} feasible, {len(found.candidates)} simulated)",
+                f"{found.feasible:,} feasible, {found.stage1_front} on the stage-1 front, "
+                f"{len(found.candidates)} simulated)",
                 [Column("objective", "id"), Column("design", "id"), Column("USD/Mtok"),
                  Column("p99 TPOT [s]"), Column("J/token"), Column("NRE [M USD]"),
                  Column("chips/replica")], rows)

@@ -31,6 +31,7 @@ def result_dict(found: ExploreResult) -> dict[str, Any]:
         "screened": found.screened,
         "feasible": found.feasible,
         "best_screen_value": found.best_screen_value,
+        "stage1_front": found.stage1_front,
         "candidates": [asdict(c) for c in found.candidates],
         "fronts": {k: [found.candidates[i].design_id for i in v] for k, v in found.fronts.items()},
         "best": {o: found.candidates[i].design_id for o, i in found.best.items()},

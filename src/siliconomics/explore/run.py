@@ -2,12 +2,15 @@
 
     explore(space, budget=N, seed=S, executor=...)  ->  ExploreResult
 
-1. ``budget`` designs from a scrambled Sobol sample plus ``optuna_trials`` proposed by
-   Optuna's TPE around the best of them (both seeded), screened vectorised
-   (:mod:`screen`);
-2. the ``candidates`` best feasible designs (by the space's objective, distinct designs)
-   written as design files and evaluated by the serving simulator at the SLO with their TCO
-   (:mod:`evaluate`), one task per design on the chosen executor;
+1. ``budget`` designs from a scrambled Sobol sample, plus ``optuna_trials`` proposed by
+   Optuna's TPE around the best of them on the space's objective, plus ``nsga_trials``
+   proposed by NSGA-II on all the screen's objectives starting from the Sobol sample's front
+   (all seeded), screened vectorised (:mod:`screen`); the stage-1 Pareto front over the
+   screen's objectives;
+2. ``candidates`` distinct feasible designs — the best by the space's objective, designs
+   spread along the stage-1 front, the best of each node — written as design files and
+   evaluated by the serving simulator at the SLO with their TCO (:mod:`evaluate`), one task
+   per design on the chosen executor;
 3. Pareto fronts over the stage-2 results: cost per million tokens vs p99 TPOT vs power
    per token/s, and cost vs NRE; the best design per objective.
 """
@@ -29,13 +32,14 @@ from siliconomics.explore.evaluate import (
     write_design,
 )
 from siliconomics.explore.executors import Executor, get_executor
-from siliconomics.explore.pareto import pareto_mask
-from siliconomics.explore.sample import optuna_points, sobol_points
+from siliconomics.explore.pareto import pareto_indices, pareto_mask
+from siliconomics.explore.sample import nsga2_points, optuna_points, sobol_points
 from siliconomics.explore.screen import (
     ScreenResult,
     design_row,
     emptying_constraint,
     map_unit_cube,
+    objective_matrix,
     objective_values,
     screen,
 )
@@ -50,6 +54,8 @@ FRONTS = {
     "cost_nre": ("cost_per_million_tokens", "nre_usd"),
 }
 SCREEN_CHUNK = 1 << 17
+NSGA_TRIALS = 512
+"""Designs NSGA-II proposes by default: 8 generations of 64 (about a second)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class ExploreResult:
     screened: int
     feasible: int
     best_screen_value: float
+    stage1_front: int
+    """Designs on the stage-1 front (screen objectives, feasible designs)."""
     candidates: tuple[CandidateResult, ...]
     fronts: dict[str, tuple[int, ...]]
     best: dict[str, int]
@@ -95,27 +103,47 @@ def _concat(parts: list[ScreenResult]) -> ScreenResult:
 
 
 def stage1(space: DesignSpace, budget: int, seed: int, optuna_trials: int,
-           progress: Progress | None = None) -> tuple[ScreenResult, np.ndarray]:
-    """Sobol + Optuna screen; returns the screen of every point and the points."""
+           progress: Progress | None = None, nsga_trials: int = 0,
+           ) -> tuple[ScreenResult, np.ndarray]:
+    """Sobol + Optuna TPE + NSGA-II screen; returns the screen of every point and the points
+    (Sobol rows first, then TPE's, then NSGA-II's)."""
     if budget < 1:
         raise SiliconomicsError(f"budget={budget} must be >= 1 (designs to screen)")
     u = sobol_points(budget, seed)
     result = screen_chunked(space, u, progress)
     values = objective_values(result, space.objective)
+    parts, points = [result], [u]
     if optuna_trials > 0:
         top = np.argsort(values)[: min(64, len(values))]
         extra = optuna_points(space, optuna_trials, seed, warm_start=u[top], warm_values=values[top])
-        u = np.vstack([u, extra])
-        result = _concat([result, screen(space, map_unit_cube(space, extra))])
+        parts.append(screen(space, map_unit_cube(space, extra)))
+        points.append(extra)
         if progress is not None:
             progress("optuna", optuna_trials, optuna_trials)
-    return result, u
+    if nsga_trials > 0:
+        extra = nsga2_points(space, nsga_trials, seed, initial=u[stage1_front(result)])
+        parts.append(screen(space, map_unit_cube(space, extra)))
+        points.append(extra)
+        if progress is not None:
+            progress("nsga-ii", nsga_trials, nsga_trials)
+    return _concat(parts), np.vstack(points)
 
 
-def pick_candidates(space: DesignSpace, result: ScreenResult, n: int) -> list[int]:
-    """``n`` distinct feasible designs: the best half by the space's objective (stage-1 value),
-    the rest the best of each process node in turn, so that the NRE front (set by the node)
-    has designs on every node to compare."""
+def stage1_front(result: ScreenResult) -> np.ndarray:
+    """Indices of the feasible designs on the Pareto front of the screen's objectives
+    (:data:`~siliconomics.explore.screen.SCREEN_OBJECTIVES`), ascending."""
+    values = objective_matrix(result)
+    values[~result.feasible] = np.inf
+    return pareto_indices(values)
+
+
+def pick_candidates(space: DesignSpace, result: ScreenResult, n: int,
+                    front: np.ndarray | None = None) -> list[int]:
+    """``n`` distinct feasible designs: the best by the space's objective (stage-1 value); then,
+    when the stage-1 ``front`` is given, front designs spread along it (each the farthest, in
+    log objective space, from those already chosen); then the best of each process node in
+    turn, so that the NRE front (set by the node) has designs on every node to compare.
+    Without a front: half by the objective, half by node."""
     values = objective_values(result, space.objective)
     order = [int(i) for i in np.argsort(values, kind="stable") if np.isfinite(values[i])]
     chosen: list[int] = []
@@ -130,10 +158,13 @@ def pick_candidates(space: DesignSpace, result: ScreenResult, n: int) -> list[in
             seen.add(key)
             chosen.append(i)
 
+    by_objective = (n + 1) // 2 if front is None else (n + 2) // 3
     for i in order:
-        if len(chosen) >= (n + 1) // 2:
+        if len(chosen) >= by_objective:
             break
         add(i)
+    if front is not None and len(front):
+        _spread_along_front(result, [int(i) for i in front], chosen, n - n // 3, add)
     per_node = [[i for i in order if result.designs.node_index[i] == k]
                 for k in range(len(space.parameters.process_node.choices))]
     position = [0] * len(per_node)
@@ -145,20 +176,41 @@ def pick_candidates(space: DesignSpace, result: ScreenResult, n: int) -> list[in
     return chosen
 
 
+def _spread_along_front(result: ScreenResult, front: list[int], chosen: list[int], upto: int,
+                        add: Callable[[int], None]) -> None:
+    """Add front designs to ``chosen`` until it holds ``upto``: each time the one farthest
+    (Euclidean, objectives as log10 scaled to [0, 1] over the front) from every design
+    already chosen; ties to the lower index."""
+    logs = np.log10(np.maximum(objective_matrix(result), 1e-300))
+    span = logs[front].max(axis=0) - logs[front].min(axis=0)
+    scaled = (logs - logs[front].min(axis=0)) / np.where(span > 0, span, 1.0)
+    remaining = sorted(set(front) - set(chosen))
+    while len(chosen) < upto and remaining:
+        if chosen:
+            gaps = np.linalg.norm(scaled[remaining][:, None, :] - scaled[chosen][None, :, :], axis=2)
+            nearest = gaps.min(axis=1)
+        else:
+            nearest = np.zeros(len(remaining))
+        pick = remaining.pop(int(np.argmax(nearest)))
+        add(pick)
+
+
 def explore(space: DesignSpace, *, budget: int = 100_000, seed: int = 0, candidates: int = 20,
-            optuna_trials: int = 128, n_requests: int = 600, out_dir: Path,
-            executor: Executor | None = None, progress: Progress | None = None) -> ExploreResult:
+            optuna_trials: int = 128, nsga_trials: int = NSGA_TRIALS, n_requests: int = 600,
+            out_dir: Path, executor: Executor | None = None,
+            progress: Progress | None = None) -> ExploreResult:
     """Run the two-stage search (module doc). Design files go to ``out_dir/candidates``."""
     if candidates < 1:
         raise SiliconomicsError(f"candidates={candidates} must be >= 1")
-    result, _ = stage1(space, budget, seed, optuna_trials, progress)
+    result, _ = stage1(space, budget, seed, optuna_trials, progress, nsga_trials=nsga_trials)
     empty = emptying_constraint(result)
     if empty is not None:
         raise SiliconomicsError(
             f"design space '{space.id}': no design satisfies every constraint; constraint "
             f"'{empty}' empties it ({int(result.constraint_ok[empty].sum())} of "
             f"{len(result.designs)} screened designs pass it); relax it or widen the parameters")
-    picked = pick_candidates(space, result, candidates)
+    front = stage1_front(result)
+    picked = pick_candidates(space, result, candidates, front)
     tasks = []
     for rank, i in enumerate(picked):
         row = design_row(space, result.designs, i)
@@ -173,7 +225,7 @@ def explore(space: DesignSpace, *, budget: int = 100_000, seed: int = 0, candida
     fronts, best = fronts_and_best(evaluated)
     values = objective_values(result, space.objective)
     return ExploreResult(space, seed, len(result.designs), int(result.feasible.sum()),
-                         float(np.min(values)), evaluated, fronts, best)
+                         float(np.min(values)), len(front), evaluated, fronts, best)
 
 
 def fronts_and_best(
@@ -200,11 +252,13 @@ def _argmin(results: tuple[CandidateResult, ...], indices: list[int], objective:
 
 def best_design_for(space: DesignSpace, objective: str = "cost_per_million_tokens", *,
                     budget: int = 20_000, seed: int = 0, candidates: int = 8,
-                    optuna_trials: int = 128, n_requests: int = 600,
+                    optuna_trials: int = 128, nsga_trials: int = 0, n_requests: int = 600,
                     out_dir: Path) -> Path:
-    """The design file of the best design for ``objective`` (for a scenario's build option)."""
+    """The design file of the best design for ``objective`` (for a scenario's build option;
+    no NSGA-II by default: one objective is asked for, and a scenario's search is quick)."""
     if objective not in OBJECTIVES:
         raise SiliconomicsError(f"objective {objective!r} is not known; valid: {', '.join(OBJECTIVES)}")
     found = explore(space, budget=budget, seed=seed, candidates=candidates,
-                    optuna_trials=optuna_trials, n_requests=n_requests, out_dir=out_dir)
+                    optuna_trials=optuna_trials, nsga_trials=nsga_trials, n_requests=n_requests,
+                    out_dir=out_dir)
     return Path(found.best_result(objective).design_path)

@@ -1,9 +1,13 @@
-"""Where stage 1 looks: a scrambled Sobol sample of the unit cube (scipy.stats.qmc), then an
-Optuna study (TPE for one objective) that proposes more designs near the best ones. Both
-seeded, so the same seed gives the same designs.
+"""Where stage 1 looks: a scrambled Sobol sample of the unit cube (scipy.stats.qmc), then two
+Optuna studies that propose more designs: TPE on the space's one objective (near its
+optimum), and NSGA-II on all the screen's objectives at once (cost per million tokens, TPOT,
+energy per token, NRE; Deb et al., IEEE TEC 6(2), 2002, doi:10.1109/4235.996017) so that
+stage 2 gets designs along the whole front, not only one objective's corner. All seeded, so
+the same seed gives the same designs.
 
 Optuna proposes in batches (``ask`` a batch, screen it vectorised, ``tell`` the values), so
-the optimiser costs little next to the screen.
+the optimisers cost little next to the screen. NSGA-II's batch is its population: one
+generation is asked, screened and told at once.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import numpy as np
 
 from siliconomics.explore.screen import (
     PARAM_ORDER,
+    SCREEN_OBJECTIVES,
     Array,
     ScreenResult,
+    constraint_violations,
     map_unit_cube,
+    objective_matrix,
     objective_values,
     screen,
 )
@@ -66,6 +73,48 @@ def optuna_points(space: DesignSpace, n_trials: int, seed: int, batch: int = 64,
         values = objective_values(screen(space, map_unit_cube(space, u)), space.objective)
         for trial, value in zip(trials, values, strict=True):
             study.tell(trial, _finite(float(value)))
+        out.append(u)
+        done += size
+    return np.vstack(out) if out else np.empty((0, len(PARAM_ORDER)))
+
+
+def nsga2_points(space: DesignSpace, n_trials: int, seed: int, population: int = 64,
+                 initial: Array | None = None) -> Array:
+    """Unit-cube points proposed by Optuna's NSGA-II sampler on every objective of the screen
+    (:data:`~siliconomics.explore.screen.SCREEN_OBJECTIVES`, all minimised), under every
+    constraint of the space.
+
+    ``initial``: points of the first generation (e.g. the Sobol sample's front), at most
+    ``population``; the rest of it is random. Each constraint is told as its relative violation
+    (:func:`~siliconomics.explore.screen.constraint_violations`), so among infeasible designs
+    NSGA-II keeps the nearer ones. Generations of ``population`` designs are asked, screened
+    together and told, ``n_trials`` designs in all.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+    study = optuna.create_study(directions=["minimize"] * len(SCREEN_OBJECTIVES), sampler=sampler)
+    dists: dict[str, optuna.distributions.BaseDistribution] = {
+        name: optuna.distributions.FloatDistribution(0.0, 1.0) for name in PARAM_ORDER}
+    if initial is not None:
+        if len(initial) > population:  # spread over the given points, not their first rows
+            initial = initial[np.linspace(0, len(initial) - 1, population).round().astype(np.int64)]
+        for point in initial:
+            study.enqueue_trial(dict(zip(PARAM_ORDER, map(float, point), strict=True)))
+    out: list[Array] = []
+    done = 0
+    while done < n_trials:
+        size = min(population, n_trials - done)
+        trials = [study.ask(dists) for _ in range(size)]
+        u = np.array([[t.params[name] for name in PARAM_ORDER] for t in trials], dtype=float)
+        result = screen(space, map_unit_cube(space, u))
+        values = objective_matrix(result)
+        violations = constraint_violations(space, result)
+        for row, trial in enumerate(trials):
+            for name, over in violations.items():
+                trial.set_constraint(name, float(over[row]))
+            study.tell(trial, [_finite(float(v)) for v in values[row]])
         out.append(u)
         done += size
     return np.vstack(out) if out else np.empty((0, len(PARAM_ORDER)))

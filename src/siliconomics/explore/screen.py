@@ -82,6 +82,7 @@ class ScreenResult:
     tokens_s_per_replica: Array
     cost_per_million_tokens: Array
     energy_j_per_token: Array
+    nre_usd: Array
     constraint_ok: dict[str, NDArray[np.bool_]]
 
     @property
@@ -260,8 +261,26 @@ def screen(space: DesignSpace, designs: DesignBatch) -> ScreenResult:
         "fits_scaleup_domain": chips <= space.scaleup_domain_chips,
         "slo_tpot_s": tpot <= w.slo.tpot_s,
     }
+    nre = np.array([node_nre_usd(n) for n in p.process_node.choices])[ni]
     return ScreenResult(designs, die_area, yield_frac, unit_cost, tdp, peak, memory_gb, chips,
-                        tpot, tokens_s, cost_mtok, energy, ok)
+                        tpot, tokens_s, cost_mtok, energy, nre, ok)
+
+
+@cache
+def node_nre_usd(node: str) -> float:
+    """NRE [USD] of a searched design on ``node``. A searched design carries no NRE or
+    schedule overrides, so its NRE (masks, IP, engineering, respin risk) depends on the node
+    alone: taken once per node from the silicon model (:func:`siliconomics.silicon.chip.
+    evaluate`, the figure stage 2 reports)."""
+    from siliconomics.silicon.chip import evaluate
+    from siliconomics.silicon.design import ChipDesign
+
+    probe = ChipDesign.model_validate({
+        "type": "chip-design", "id": f"nre-probe-{node}", "process_node": node,
+        "clock_mhz": 1000, "compute": {"units": 1, "macs_per_cycle": {"bf16": 4096}},
+        "memory": {"kind": "HBM3", "devices": 1},
+    })
+    return float(evaluate(probe, f"NRE of a design on {node}").nre.total_usd)
 
 
 OBJECTIVE_COLUMN = {
@@ -271,6 +290,50 @@ OBJECTIVE_COLUMN = {
     "nre_usd": "cost_per_million_tokens",
 }
 """Stage-1 proxy per objective (NRE is set by the node; the screen ranks on cost)."""
+
+
+SCREEN_OBJECTIVES = ("cost_per_million_tokens", "tpot_s", "energy_j_per_token", "nre_usd")
+"""The screen's objectives, all minimised: the stage-1 front (and the NSGA-II refinement)
+is over these; they are the stage-1 bounds of stage 2's fronts (cost vs p99 TPOT vs power
+per token/s, and cost vs NRE)."""
+
+
+def objective_matrix(result: ScreenResult) -> Array:
+    """Designs x :data:`SCREEN_OBJECTIVES` (raw values, feasible or not)."""
+    return np.column_stack([np.asarray(getattr(result, name), dtype=float)
+                            for name in SCREEN_OBJECTIVES])
+
+
+def constraint_violations(space: DesignSpace, result: ScreenResult) -> dict[str, Array]:
+    """How far each design is past each constraint, relative to its limit (> 0: violated,
+    <= 0: met; the sign agrees with ``result.constraint_ok``). For the multi-objective
+    optimiser, which prefers the design with the smaller total violation among infeasible
+    ones, so it is led toward the feasible region rather than told only yes or no."""
+    c, w = space.constraints, space.workload
+
+    def over(value: Array, limit: float, name: str) -> Array:
+        graded = np.asarray(value, dtype=float) / limit - 1.0
+        ok = result.constraint_ok[name]
+        # a design on the limit is feasible (<=): keep the sign of the mask exactly
+        return np.where(ok, np.minimum(graded, 0.0), np.maximum(graded, 1e-9))
+
+    def binary(name: str) -> Array:
+        return np.where(result.constraint_ok[name], 0.0, 1.0)
+
+    return {
+        "max_die_area_mm2": over(result.die_area_mm2, c.max_die_area_mm2, "max_die_area_mm2"),
+        "max_tdp_w": over(result.tdp_w, c.max_tdp_w, "max_tdp_w"),
+        "max_power_density_w_mm2": over(result.tdp_w / result.die_area_mm2,
+                                        c.max_power_density_w_mm2, "max_power_density_w_mm2"),
+        "max_memory_devices": over(result.designs.memory_devices, float(c.max_memory_devices),
+                                   "max_memory_devices"),
+        "available_by": binary("available_by"),
+        "max_unit_cost_usd": (binary("max_unit_cost_usd") if c.max_unit_cost_usd is None else
+                              over(result.unit_cost_usd, c.max_unit_cost_usd, "max_unit_cost_usd")),
+        "fits_scaleup_domain": over(result.chips_per_replica, float(space.scaleup_domain_chips),
+                                    "fits_scaleup_domain"),
+        "slo_tpot_s": over(result.tpot_s, w.slo.tpot_s, "slo_tpot_s"),
+    }
 
 
 def objective_values(result: ScreenResult, objective: str) -> Array:
