@@ -26,3 +26,5 @@ def test_bench_explore_smoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     # machine still screens well over 50k designs/s
     assert rate > 0.05
     assert "stage 2 (local): 2 candidates" in out
+    assert re.search(r"stage 1 front: \d+ designs on the Pareto front", out)
+    assert f"stage 1 NSGA-II: {module.NSGA_TRIALS} designs proposed and screened" in out

@@ -11,7 +11,8 @@ runs, on arrays), then a decode roofline at the workload's batch ``B`` and conte
     $/Mtok  = chips · TCO_h(unit cost + board, TDP) / (3600 · tokens/s) · 1e6
 
 ``TCO_h`` is :func:`siliconomics.economics.tco.owned_tco`, which is linear in price and TDP,
-so its two slopes are taken from it once and applied to every design. The bound is
+so its two slopes are taken from it once and applied to every design. NRE depends on the
+node alone for a searched design (:func:`node_nre_usd`). The bound is
 optimistic (no efficiency loss, no prefill); stage 2 simulates the survivors.
 """
 
