@@ -249,3 +249,18 @@ def test_parse_model_long_value_is_truncated_and_error_class_chosen() -> None:
     text = _one_line(exc)
     assert len(text) < 250
     assert type(exc.value) is SiliconomicsError
+
+
+def test_libyaml_loader_reads_every_shipped_file_as_safe_load_does() -> None:
+    """parse_yaml_text uses libyaml's safe loader when PyYAML has it; every YAML file the
+    package ships must parse to the same data as the pure-Python ``yaml.safe_load``."""
+    import yaml
+
+    from siliconomics.inputs import _safe_load
+
+    package = Path(__file__).resolve().parents[1] / "src" / "siliconomics"
+    files = sorted(package.rglob("*.yaml")) + sorted(package.rglob("*.yml"))
+    assert len(files) > 50
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _safe_load(text) == yaml.safe_load(text), path

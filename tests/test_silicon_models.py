@@ -263,3 +263,26 @@ def test_cli_import_does_not_load_scipy_optimize() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_harvested_yield_is_scipy_binomial_survival_bit_for_bit() -> None:
+    """harvested_yield computes P(X >= k) as betainc (no scipy.stats import); it must give
+    the very doubles of scipy.stats.binom.sf(k - 1, n, y), edges included (k = 0: certain;
+    k > n: impossible; y = 0 or 1)."""
+    from scipy.stats import binom
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 5000, 4000).astype(float)
+    k = np.floor(rng.uniform(0.0, 1.0, n.size) * (n + 2.0))  # 0 .. n + 1
+    unit = rng.uniform(0.01, 400.0, n.size)
+    got = yield_models.harvested_yield("poisson", 0.0, unit, n, k, 0.1)
+    y = yield_models.die_yield("poisson", unit, 0.1)
+    expected = binom.sf(k - 1.0, n, y)
+    assert np.array_equal(got, expected)
+    for y_edge in (0.0, 1.0):
+        for kk, nn in ((0.0, 5.0), (1.0, 5.0), (5.0, 5.0), (6.0, 5.0)):
+            unit_area = 0.0 if y_edge == 1.0 else 1e9
+            got_e = yield_models.harvested_yield("poisson", 0.0, unit_area, nn, kk, 0.1)
+            y_e = float(yield_models.die_yield("poisson", unit_area, 0.1))
+            assert y_e == y_edge
+            assert float(got_e) == float(binom.sf(kk - 1.0, nn, y_e))

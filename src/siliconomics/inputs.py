@@ -121,10 +121,25 @@ def _check_size(data: Any, *, where: str) -> None:
             stack.extend(item)
 
 
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The safe loader on libyaml when PyYAML was built with it (the same documents and tags as
+``yaml.SafeLoader``, about 10x faster: a study reads ~70 catalog files), else the pure-Python
+one."""
+
+
+def _safe_load(text: str) -> Any:
+    """``yaml.safe_load`` on :data:`_SafeLoader`."""
+    loader = _SafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def parse_yaml_text(text: str, *, where: str, expect: Expect = "mapping") -> Any:
     """Parse YAML text with ``yaml.safe_load``; ``where`` (a path) prefixes every message."""
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
