@@ -139,3 +139,35 @@ def test_a_stack_object_enters_the_key_in_full() -> None:
     with_slower = DEP.model_copy(update={"stack": slower})
     assert with_stack.stack.id == with_slower.stack.id  # type: ignore[union-attr]
     assert key(deployment=with_stack) != key(deployment=with_slower)
+
+
+def test_equal_stacks_under_other_names_share_a_fleet() -> None:
+    """The stack enters the key by what changes a fleet (profile, vendors, fractions), not by
+    its id: the reference by id, as an object, and the in-house stack fully mature
+    (``inhouse@1``, every fraction 1 and no host time, as the reference) are one fleet;
+    half-mature, or a copy with another vendor list, is another."""
+    from siliconomics.perf.stacks import resolve_stack
+
+    reference = resolve_stack("production")
+    mature = resolve_stack("inhouse").at_maturity(1.0)
+    assert mature.id != reference.id
+    same = [key(deployment=DEP.model_copy(update={"stack": s}))
+            for s in ("production", reference, mature)]
+    assert same == [key()] * 3
+    half = resolve_stack("inhouse").at_maturity(0.5)
+    amd_only = reference.model_copy(update={"vendors": ("amd",)})
+    assert key(deployment=DEP.model_copy(update={"stack": half})) != key()
+    assert key(deployment=DEP.model_copy(update={"stack": amd_only})) != key()
+
+
+def test_a_fleet_shared_by_an_equal_stack_carries_the_askers_deployment() -> None:
+    from siliconomics.perf.stacks import resolve_stack
+
+    FLEETS.clear()
+    first = size_fleet(TRAFFIC, DEP, seed=3, **SMALL)  # type: ignore[arg-type]
+    mature = DEP.model_copy(update={"stack": resolve_stack("inhouse").at_maturity(1.0)})
+    shared = size_fleet(TRAFFIC, mature, seed=3, **SMALL)  # type: ignore[arg-type]
+    assert FLEETS.hits == 1
+    assert shared.deployment is mature and shared.replicas == first.replicas
+    assert shared == size_fleet(TRAFFIC, mature, seed=3, cache=False,  # type: ignore[arg-type]
+                                **SMALL)

@@ -225,13 +225,25 @@ class CapacitySurface:
 
 
 @dataclass(frozen=True)
-class ServedFleet:
-    """The fleet chosen for one option and what the economics layer takes from it."""
+class ChosenFleet:
+    """The fleet with the fewest chips over the TP degrees tried, and the capacity per chip
+    and utilisation ranges the strategy samples (no response surface)."""
 
     fleet: FleetResult
     tried: tuple[tuple[int, int | None, str], ...]  # (tp, chips or None, note)
     capacity_qps_per_chip: SourcedRange
     utilisation_frac: SourcedRange
+
+    @property
+    def per_chip_qps(self) -> float:
+        """Modelled capacity per chip at the SLO [queries/s] (before capacity_scale)."""
+        return self.fleet.replica_capacity_per_s / self.fleet.chips_per_replica
+
+
+@dataclass(frozen=True)
+class ServedFleet(ChosenFleet):
+    """The fleet chosen for one option and what the economics layer takes from it."""
+
     surface: CapacitySurface
 
     def summary(self) -> dict[str, Any]:
@@ -257,13 +269,14 @@ class ServedFleet:
         }
 
 
-def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
+def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
                  setup: ServingSetup, where: str, weight_dtype: str | None = None,
                  kv_dtype: str | None = None, tps: list[int] | None = None,
                  stack: Stack | None = None,
-                 calibration: Calibration | None = None) -> ServedFleet:
-    """Size the fleet for the scenario's traffic on ``hardware`` (module doc) and derive the
-    capacity per chip [queries/s] and utilisation ranges the strategy samples."""
+                 calibration: Calibration | None = None) -> ChosenFleet:
+    """Size the fleet for the scenario's traffic on ``hardware`` at each TP degree and keep
+    the one with the fewest chips (module doc), with the capacity per chip [queries/s] and
+    utilisation ranges the strategy samples."""
     wd = weight_dtype or default_weight_dtype(hardware)
     kd = kv_dtype or wd
     candidates = tps or tp_candidates(model_id, hardware, wd)
@@ -310,8 +323,20 @@ def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
         f"serving layer fleet: mean / capacity of {best.replicas} replicas sized for the peak "
         f"hour (peak/mean {ptm.central:g}, headroom {best.headroom_frac:g}); range from "
         f"peak/mean {ptm.low:g}-{ptm.high:g} ({setup.peak_to_mean.source})")
-    surface = _surface(best, traffic, setup, per_chip)
-    return ServedFleet(best, tuple(tried), cap, util, surface)
+    return ChosenFleet(best, tuple(tried), cap, util)
+
+
+def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
+                 setup: ServingSetup, where: str, weight_dtype: str | None = None,
+                 kv_dtype: str | None = None, tps: list[int] | None = None,
+                 stack: Stack | None = None,
+                 calibration: Calibration | None = None) -> ServedFleet:
+    """:func:`chosen_fleet` plus its response surface over the token lengths
+    (:class:`CapacitySurface`, two more capacity bisections)."""
+    c = chosen_fleet(model_id, hardware, traffic, setup, where, weight_dtype, kv_dtype, tps,
+                     stack, calibration)
+    surface = _surface(c.fleet, traffic, setup, c.per_chip_qps)
+    return ServedFleet(c.fleet, c.tried, c.capacity_qps_per_chip, c.utilisation_frac, surface)
 
 
 @lru_cache(maxsize=128)

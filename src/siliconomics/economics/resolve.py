@@ -27,6 +27,7 @@ from siliconomics.catalog.sourced import Range
 from siliconomics.economics.capacity import (
     CapacitySurface,
     ServingSetup,
+    chosen_fleet,
     served_fleet,
     setup_from_spec,
 )
@@ -424,20 +425,38 @@ class _Builder:
             raise SiliconomicsError(f"{where}.stack_maturity: stack {name} has no immature end "
                                     f"to range over; use a stack with one (e.g. inhouse)")
         r = maturity.range
-        outs: dict[str, CapacityOut] = {}
-        for end, frac in (("low", r.low), ("central", r.central), ("high", r.high)):
-            m_sw = Software(stack.at_maturity(frac), sw.calibration)
-            outs[end] = _capacity(cfg, hardware, self.c, where, m_sw)
-        lo, mid, hi = outs["low"], outs["central"], outs["high"]
+
+        def at(frac: float) -> Software:
+            return Software(stack.at_maturity(frac), sw.calibration)
+
+        # The ends give only their capacity per chip: no response surface (two bisections
+        # each) for them.
+        lo = self._capacity_only(cfg, hardware, where, at(r.low))
+        mid = _capacity(cfg, hardware, self.c, where, at(r.central))
+        hi = self._capacity_only(cfg, hardware, where, at(r.high))
         cap = SourcedRange(
-            Range(low=lo.params["capacity_qps_per_chip"].range.low,
-                  central=mid.params["capacity_qps_per_chip"].central,
-                  high=hi.params["capacity_qps_per_chip"].range.high),
+            Range(low=lo.range.low, central=mid.params["capacity_qps_per_chip"].central,
+                  high=hi.range.high),
             f"serving layer at stack '{stack.id}' maturity {r.low:g} (low) / {r.central:g} "
             f"(central) / {r.high:g} (high), stack_maturity ({maturity.source}); central: "
             f"{mid.params['capacity_qps_per_chip'].source}")
         return CapacityOut(mid.params | {"capacity_qps_per_chip": cap}, mid.surface,
                            mid.serving)
+
+
+    def _capacity_only(self, cfg: ServingCapacity, hardware: str, where: str,
+                       sw: Software) -> SourcedRange:
+        """Capacity per chip [queries/s] of the serving fleet sized with ``sw`` (as
+        :func:`_capacity_serving`, without the response surface)."""
+        c = self.c
+        try:
+            chosen = chosen_fleet(c.spec.model, hardware, c.spec.traffic, c.setup, where,
+                                  cfg.weight_dtype, cfg.kv_dtype, cfg.tp, sw.stack,
+                                  sw.calibration)
+        except SiliconomicsError as exc:
+            msg = str(exc)
+            raise type(exc)(msg if msg.startswith(c.where) else f"{where}: {msg}") from None
+        return chosen.capacity_qps_per_chip
 
 
 def default_horizon_years(spec: ScenarioSpec, ranges: dict[str, SourcedRange]
@@ -482,9 +501,9 @@ def resolve(spec: ScenarioSpec, only: tuple[str, ...] | None = None) -> Scenario
                if getattr(t, name) is not None}
     b.ranges |= {f"traffic.{k}": v for k, v in traffic.items()}
     b.ranges |= {f"econ.{k}": v for k, v in econ.values.items()}
-    for name, _value in econ.values.items():
-        leaf_as_of = _econ_as_of(econ, name)
-        b.warn_as_of(f"econ.{name}", leaf_as_of)
+    as_of = _econ_as_of(econ)
+    for name in econ.values:
+        b.warn_as_of(f"econ.{name}", as_of.get(name))
     life = spec.fleet.service_life_years
     b.ranges["fleet.service_life_years"] = _sr(life) if life else econ["depreciation_years"]
     b.ranges["fleet.resale_frac"] = _sr(spec.fleet.resale_frac) if spec.fleet.resale_frac \
@@ -536,12 +555,13 @@ def _merchant_info(o: BuyGpuSpec | RentGpuSpec, opt: Option) -> OptionInfo:
                       tuple(x.hardware for x in o.roadmap))
 
 
-def _econ_as_of(econ: EconomicsDefaults, name: str) -> Any:
+def _econ_as_of(econ: EconomicsDefaults) -> dict[str, Any]:
+    """The ``as_of`` date of each economics default that has one (the file read once)."""
     from siliconomics.catalog.sourced import read_yaml
 
     data = read_yaml(Path(econ.path))
-    leaf = data.get(name)
-    return leaf.get("as_of") if isinstance(leaf, dict) else None
+    return {name: leaf["as_of"] for name, leaf in data.items()
+            if isinstance(leaf, dict) and leaf.get("as_of") is not None}
 
 
 def _horizon_warnings(spec: ScenarioSpec, infos: list[OptionInfo],

@@ -4,9 +4,10 @@
 dashboard share sized fleets without knowing about the cache. The key is a SHA-256 digest of
 the canonical JSON of the inputs that determine a fleet: the traffic (users, queries, diurnal
 shape, length distributions, arrivals), the deployment (model, accelerator, tp/pp/ep,
-dtypes, stack, scheduler settings, mode), the SLO, the seed and the sizing settings
-(headroom, capacity seeds, sampled replicas, requests per simulation), a stack or
-calibration object the deployment carries (in full, not only its id), and the contents
+dtypes, scheduler settings, mode), the SLO, the seed and the sizing settings
+(headroom, capacity seeds, sampled replicas, requests per simulation), the software stack
+by its content (profile, vendors, fitted fractions; not its id, so equal stacks under two
+names share fleets), a calibration object the deployment carries (in full), and the contents
 of any model or accelerator given as a file path (so an edited design file is a different
 fleet). The disk layer adds a digest of the package's own
 code and data, so a new version never reads an old version's fleets. Which simulator core
@@ -94,15 +95,39 @@ def _file_digest(ref: str) -> str | None:
         return "unreadable"  # size_fleet reports the problem itself
 
 
+_STACK_LABELS = frozenset({"id", "name", "fitted_on", "source"})
+"""Fields of a software stack that name and document it but do not change a fleet."""
+
+
+def _stack_content(stack: Any) -> Any:
+    """What of a deployment's software stack determines a fleet: its kernel profile, the
+    vendors it runs on and its fitted fractions, not its id, name or provenance. A stack
+    given by id or path is resolved first, so the reference ``production``, its object and
+    an equal stack under another id (``inhouse@1``, the in-house stack fully mature) share
+    fleets. ``auto`` (the chip vendor's default) and a stack that does not resolve stay as
+    given (``size_fleet`` reports the problem itself)."""
+    from siliconomics.perf.stacks import Stack, resolve_stack
+
+    if isinstance(stack, str) and stack != "auto":
+        try:
+            stack = resolve_stack(stack)
+        except (SiliconomicsError, ValueError, OSError):
+            return stack
+    if isinstance(stack, Stack):
+        return {k: v for k, v in _canonical(stack).items() if k not in _STACK_LABELS}
+    return _canonical(stack)
+
+
 def _deployment_objects(deployment: Any) -> dict[str, Any]:
-    """Objects a deployment carries that its JSON dump abbreviates or leaves out but that
-    change the fleet: a software stack (dumped as its id) and a kernel calibration (not
-    dumped), in full."""
+    """Objects a deployment carries that change the fleet, in full: a kernel calibration
+    (not in its JSON dump) and the software stack by its content (:func:`_stack_content`;
+    the dump's own ``stack`` entry is replaced by it in :func:`fleet_key`)."""
     out: dict[str, Any] = {}
-    for name in ("stack", "calibration"):
-        value = getattr(deployment, name, None)
-        if isinstance(value, BaseModel):
-            out[name] = _canonical(value)
+    value = getattr(deployment, "calibration", None)
+    if isinstance(value, BaseModel):
+        out["calibration"] = _canonical(value)
+    if hasattr(deployment, "stack"):
+        out["stack"] = _stack_content(deployment.stack)
     return out
 
 
@@ -125,6 +150,8 @@ def fleet_key(**inputs: Any) -> str:
     if deployment is not None:
         doc["files"] = [_file_digest(deployment.model), _file_digest(deployment.hardware)]
         doc["objects"] = _deployment_objects(deployment)
+        if isinstance(doc["deployment"], dict):
+            doc["deployment"].pop("stack", None)  # keyed by its content, in "objects"
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
