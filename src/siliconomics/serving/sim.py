@@ -139,6 +139,14 @@ def required_table_tokens(requests: Requests, config: SchedulerConfig) -> int:
     return prefill + min(config.max_batch, len(requests))  # never more sequences than requests
 
 
+def check_fits(requests: Requests, kv_capacity_tokens: int, config: SchedulerConfig) -> None:
+    """Raise :class:`DoesNotFitError` when the replica's KV cache cannot hold the longest
+    request (what :func:`simulate` checks first; callers check before tabulating a step
+    table for a replica that cannot run)."""
+    _fits(requests, kv_capacity_tokens // config.block_tokens, config.block_tokens,
+          kv_capacity_tokens)
+
+
 def _fits(requests: Requests, capacity_blocks: int, block: int, kv_capacity_tokens: int) -> None:
     longest = int((requests.input_tokens + requests.output_tokens).max())
     need = -(-longest // block) + 1
@@ -233,7 +241,7 @@ class _Engine:
         first, finish, admit, epoch = self.first, self.finish, self.admit, self.epoch
         out_count = self.out_count
         first_tokens = 0  # tokens produced by prefills (first tokens and after recompute)
-        base, extra, per_pair, per_ctx = tb.base_s, tb.decode_extra_s, tb.per_pair_s, tb.per_ctx_s
+        base, extra, per_pair, per_ctx = tb.lists()
         B, cap, budget, max_batch = cfg.block_tokens, self.cap, cfg.token_budget, cfg.max_batch
         chunked, prefilled = cfg.chunked_prefill, self.prefilled
         n_req = len(arr)

@@ -22,7 +22,6 @@ visible rather than silent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -56,19 +55,20 @@ def chunk_attention_pairs(chunk_tokens: int, start_pos: int) -> int:
     return chunk_tokens * start_pos + chunk_tokens * (chunk_tokens + 1) // 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StepTable:
-    """Per-n coefficients of the iteration time (n = tokens in the iteration), as lists.
+    """Per-n coefficients of the iteration time (n = tokens in the iteration), as float64
+    arrays (four numbers per n: a list of Python floats would take ~4x the memory).
 
     ``base_s[n]`` [s], ``decode_extra_s[d]`` [s], ``per_pair_s[n]`` [s/pair],
     ``per_ctx_s[n]`` [s/token];
     ``max_rel_error`` of the surrogate against the model on a random sample [fraction].
     """
 
-    base_s: list[float]
-    decode_extra_s: list[float]
-    per_pair_s: list[float]
-    per_ctx_s: list[float]
+    base_s: NDArray[np.float64]
+    decode_extra_s: NDArray[np.float64]
+    per_pair_s: NDArray[np.float64]
+    per_ctx_s: NDArray[np.float64]
     max_rel_error: float
 
     @property
@@ -78,22 +78,24 @@ class StepTable:
     def time_s(self, prefill_tokens: int, pairs: float, decode_seqs: int, ctx: float) -> float:
         """Surrogate iteration time [s]."""
         n = prefill_tokens + decode_seqs
-        return (self.base_s[n] + self.decode_extra_s[decode_seqs] + self.per_pair_s[n] * pairs
-                + self.per_ctx_s[n] * ctx)
+        return float(self.base_s[n] + self.decode_extra_s[decode_seqs]
+                     + self.per_pair_s[n] * pairs + self.per_ctx_s[n] * ctx)
 
-    @cached_property
+    @property
     def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
                               NDArray[np.float64]]:
-        """(base_s, decode_extra_s, per_pair_s, per_ctx_s) as float64 arrays (the compiled
-        core's input; built once per table)."""
-        return (np.asarray(self.base_s, dtype=np.float64),
-                np.asarray(self.decode_extra_s, dtype=np.float64),
-                np.asarray(self.per_pair_s, dtype=np.float64),
-                np.asarray(self.per_ctx_s, dtype=np.float64))
+        """(base_s, decode_extra_s, per_pair_s, per_ctx_s) (the compiled core's input)."""
+        return (self.base_s, self.decode_extra_s, self.per_pair_s, self.per_ctx_s)
+
+    def lists(self) -> tuple[list[float], list[float], list[float], list[float]]:
+        """The four columns as lists of Python floats (the reference Python loop indexes
+        them one number at a time, which is faster on lists; built per run, not kept)."""
+        return (self.base_s.tolist(), self.decode_extra_s.tolist(), self.per_pair_s.tolist(),
+                self.per_ctx_s.tolist())
 
     def decode_base_s(self, decode_seqs: int) -> float:
         """Time of a pure-decode iteration at zero context [s]."""
-        return self.base_s[decode_seqs] + self.decode_extra_s[decode_seqs]
+        return float(self.base_s[decode_seqs] + self.decode_extra_s[decode_seqs])
 
 
 def _eval(model: StepModel, p: NDArray[np.float64], pairs: NDArray[np.float64],
@@ -135,10 +137,10 @@ def tabulate(model: StepModel, max_tokens: int, typical_context: int = 2048,
         raise SiliconomicsError("step model returned a non-positive or non-finite iteration "
                                 "time; check the performance model inputs")
     extra = dec_base - base
-    table = StepTable(base.tolist(), extra.tolist(), per_pair.tolist(), per_ctx.tolist(), 0.0)
+    columns = [np.ascontiguousarray(c, dtype=np.float64) for c in (base, extra, per_pair, per_ctx)]
+    table = StepTable(*columns, 0.0)
     error = _check(model, table, max_tokens, typical_context, check_samples, seed)
-    return StepTable(table.base_s, table.decode_extra_s, table.per_pair_s, table.per_ctx_s,
-                     error)
+    return StepTable(*columns, error)
 
 
 def _check(model: StepModel, table: StepTable, max_tokens: int, typical_context: int,
@@ -153,7 +155,6 @@ def _check(model: StepModel, table: StepTable, max_tokens: int, typical_context:
     ctx = decode * rng.uniform(64.0, 4.0 * typical_context, samples)
     exact = _eval(model, prefill.astype(np.float64), pairs.astype(np.float64),
                   decode.astype(np.float64), ctx)
-    approx = (np.asarray(table.base_s)[total] + np.asarray(table.decode_extra_s)[decode]
-              + np.asarray(table.per_pair_s)[total] * pairs
-              + np.asarray(table.per_ctx_s)[total] * ctx)
+    approx = (table.base_s[total] + table.decode_extra_s[decode]
+              + table.per_pair_s[total] * pairs + table.per_ctx_s[total] * ctx)
     return float(np.max(np.abs(approx - exact) / exact))
