@@ -271,3 +271,42 @@ def test_cli_usage_errors_exit_2_without_traceback(cli, args: list[str]) -> None
     result = cli(*args)
     assert result.code == 2
     assert "Traceback" not in result.err and "Error" in result.err
+
+
+def _gemm_compute_trailing_axis(m: object, n: object, k: object, rate: object, units: object,
+                                cost: float) -> np.ndarray:
+    """The GEMM tile model with the configurations on a trailing axis (its first form)."""
+    m_a = np.asarray(m, dtype=float)[..., None]
+    n_a = np.asarray(n, dtype=float)[..., None]
+    k_a = np.asarray(k, dtype=float)[..., None]
+    units_a = np.asarray(units, dtype=float)[..., None]
+    per_unit_rate = np.asarray(rate, dtype=float)[..., None] / units_a
+    tiles = np.ceil(m_a / kernels._CFG_M) * np.ceil(n_a / kernels._CFG_N) * kernels._CFG_SK
+    waves = np.ceil(tiles / units_a)
+    overhead = 1.0 + cost * (1.0 / kernels._CFG_M + 1.0 / kernels._CFG_N)
+    tile_s = 2.0 * kernels._CFG_M * kernels._CFG_N * (k_a / kernels._CFG_SK) / per_unit_rate \
+        * overhead
+    return np.asarray(np.min(waves * tile_s, axis=-1), dtype=float)
+
+
+def test_gemm_compute_time_is_the_trailing_axis_form_bit_for_bit() -> None:
+    """gemm_compute_time_s runs its 18 tile configurations along a leading axis (faster);
+    every shape the callers pass (scalars, a grid of m, broadcast n/k/units) must give the
+    same doubles as the trailing-axis form."""
+    rng = np.random.default_rng(3)
+    grid = np.arange(0.0, 9000.0)
+    cases = [
+        (4096.0, 12288.0, 4096.0, 9.9e14, 132.0),
+        (grid, 12288.0, 3072.0, 9.9e14, 132.0),
+        (grid, rng.integers(1, 30000, grid.size).astype(float), 8192.0, 3.1e14, 108.0),
+        (grid[:, None], np.array([1024.0, 4096.0, 14336.0]), 5120.0, 2.25e15, 148.0),
+        (rng.integers(1, 9000, (7, 5)).astype(float), 7168.0,
+         rng.integers(1, 30000, (7, 5)).astype(float), rng.uniform(1e14, 1e16, (7, 5)),
+         np.array(8.0)),
+    ]
+    for m, n, k, rate, units in cases:
+        for cost in (0.0, 64.0):
+            got = kernels.gemm_compute_time_s(m, n, k, rate, units, cost)
+            want = _gemm_compute_trailing_axis(m, n, k, rate, units, cost)
+            assert got.shape == want.shape
+            assert np.array_equal(got, want)

@@ -69,16 +69,21 @@ def gemm_compute_time_s(
     ceil(tiles/units), each tile costs 2 tm tn (k/s) / (rate/units) x (1 + c (1/tm + 1/tn)),
     the last factor being the operand-load overhead of a smaller tile.
     """
-    m_a = np.asarray(m, dtype=float)[..., None]
-    n_a = np.asarray(n, dtype=float)[..., None]
-    k_a = np.asarray(k, dtype=float)[..., None]
-    units_a = np.asarray(units, dtype=float)[..., None]
-    per_unit_rate = np.asarray(rate_flops_s, dtype=float)[..., None] / units_a
-    tiles = np.ceil(m_a / _CFG_M) * np.ceil(n_a / _CFG_N) * _CFG_SK
+    m_a = np.asarray(m, dtype=float)
+    n_a = np.asarray(n, dtype=float)
+    k_a = np.asarray(k, dtype=float)
+    units_a = np.asarray(units, dtype=float)
+    rate_a = np.asarray(rate_flops_s, dtype=float)
+    # The configurations run along a leading axis: NumPy's loops and the final min then run
+    # over the long (shape) axis, several times faster than over a trailing axis of 18.
+    along = (_CFG_M.size,) + (1,) * max(a.ndim for a in (m_a, n_a, k_a, units_a, rate_a))
+    cfg_m, cfg_n, cfg_sk = (c.reshape(along) for c in (_CFG_M, _CFG_N, _CFG_SK))
+    per_unit_rate = rate_a / units_a
+    tiles = np.ceil(m_a / cfg_m) * np.ceil(n_a / cfg_n) * cfg_sk
     waves = np.ceil(tiles / units_a)
-    overhead = 1.0 + tile_operand_cost * (1.0 / _CFG_M + 1.0 / _CFG_N)
-    tile_s = 2.0 * _CFG_M * _CFG_N * (k_a / _CFG_SK) / per_unit_rate * overhead
-    return np.asarray(np.min(waves * tile_s, axis=-1), dtype=float)
+    overhead = 1.0 + tile_operand_cost * (1.0 / cfg_m + 1.0 / cfg_n)
+    tile_s = 2.0 * cfg_m * cfg_n * (k_a / cfg_sk) / per_unit_rate * overhead
+    return np.asarray(np.min(waves * tile_s, axis=0), dtype=float)
 
 
 def gemm_time_s(
