@@ -137,10 +137,11 @@ def tabulate(model: StepModel, max_tokens: int, typical_context: int = 2048,
         raise SiliconomicsError("step model returned a non-positive or non-finite iteration "
                                 "time; check the performance model inputs")
     extra = dec_base - base
-    columns = [np.ascontiguousarray(c, dtype=np.float64) for c in (base, extra, per_pair, per_ctx)]
-    table = StepTable(*columns, 0.0)
-    error = _check(model, table, max_tokens, typical_context, check_samples, seed)
-    return StepTable(*columns, error)
+    b, e, pp, pc = (np.ascontiguousarray(c, dtype=np.float64)
+                    for c in (base, extra, per_pair, per_ctx))
+    error = _check(model, StepTable(b, e, pp, pc, 0.0), max_tokens, typical_context,
+                   check_samples, seed)
+    return StepTable(b, e, pp, pc, error)
 
 
 def _check(model: StepModel, table: StepTable, max_tokens: int, typical_context: int,
