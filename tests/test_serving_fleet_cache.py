@@ -171,3 +171,26 @@ def test_a_fleet_shared_by_an_equal_stack_carries_the_askers_deployment() -> Non
     assert shared.deployment is mature and shared.replicas == first.replicas
     assert shared == size_fleet(TRAFFIC, mature, seed=3, cache=False,  # type: ignore[arg-type]
                                 **SMALL)
+
+
+def test_replica_capacity_goes_through_the_disk_layer(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study's response-surface capacities are cached like fleets: a new process (memory
+    layer cleared) with the disk layer gets the same rate without simulating."""
+    from siliconomics.serving import capacity as capacity_module
+    from siliconomics.serving.capacity import max_rate_at_slo, replica_capacity_per_s
+
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "disk")
+    monkeypatch.setenv("SILICONOMICS_CACHE_DIR", str(tmp_path))
+    FLEETS.clear()
+    rate = replica_capacity_per_s(DEP, TRAFFIC, seed=2, n_requests=600)
+    assert rate == max_rate_at_slo(DEP, TRAFFIC, seed=2, n_requests=600).rate_per_s
+    FLEETS.clear()
+
+    def no_simulation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached capacity must not simulate")
+
+    monkeypatch.setattr(capacity_module, "max_rate_at_slo", no_simulation)
+    assert replica_capacity_per_s(DEP, TRAFFIC, seed=2, n_requests=600) == rate
+    assert FLEETS.hits == 1
+    assert key(kind="replica_capacity_per_s") != key()

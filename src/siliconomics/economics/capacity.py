@@ -28,8 +28,9 @@ the smallest power of two whose chips hold the weights and the next two doubling
 the chip's scale-up domain and dividing the attention heads; the one with the fewest chips at
 peak wins. This is the serving layer's deployment search restricted to TP (batch, token
 budget and aggregated mode at the vLLM defaults), run through ``size_fleet`` directly because
-the fleet, not a single replica's capacity, is what the economics needs. Fleets are cached
-per (model, chip, dtypes, traffic, SLO, sizing) within a process.
+the fleet, not a single replica's capacity, is what the economics needs. Fleets and the
+response surface's replica capacities go through the serving layer's fleet cache (keyed by
+everything that determines them; kept across processes with SILICONOMICS_FLEET_CACHE=disk).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from siliconomics.perf.calibration import Calibration
 from siliconomics.perf.stacks import Stack
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.serving import Deployment, FleetResult, Slo, Traffic, size_fleet
-from siliconomics.serving.capacity import max_rate_at_slo
+from siliconomics.serving.capacity import replica_capacity_per_s
 from siliconomics.serving.traffic import LengthDist
 from siliconomics.workload.params import parameter_counts
 
@@ -339,10 +340,9 @@ def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     return ServedFleet(c.fleet, c.tried, c.capacity_qps_per_chip, c.utilisation_frac, surface)
 
 
-@lru_cache(maxsize=128)
 def _replica_capacity(traffic: Traffic, deployment: Deployment, setup: ServingSetup) -> float:
-    return max_rate_at_slo(deployment, traffic, setup.slo, seed=setup.seed,
-                           n_requests=setup.n_requests).rate_per_s
+    return replica_capacity_per_s(deployment, traffic, setup.slo, seed=setup.seed,
+                                  n_requests=setup.n_requests)
 
 
 def _surface(best: FleetResult, traffic: TrafficSpec, setup: ServingSetup,

@@ -150,6 +150,28 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
                           final.tpot_s, result.step_error_frac, tuple(checks))
 
 
+def replica_capacity_per_s(deployment: Deployment, traffic: Traffic, slo: Slo | None = None,
+                           *, seed: int = 0, n_requests: int = 3000,
+                           core: Core = DEFAULT_CORE) -> float:
+    """:func:`max_rate_at_slo`'s rate [requests/s] through the fleet cache (its key: the
+    same inputs as a fleet's plus ``kind``), so that with ``SILICONOMICS_FLEET_CACHE=disk``
+    a new process reuses it as it reuses fleets (e.g. a study's response surfaces). An
+    unreachable SLO is raised, not stored."""
+    from siliconomics.serving.fleet_cache import FLEETS, cache_mode, fleet_key
+
+    slo = slo or Slo()
+    mode = cache_mode()
+    key = fleet_key(kind="replica_capacity_per_s", traffic=traffic, deployment=deployment,
+                    slo=slo, seed=seed, n_requests=n_requests)
+    found = FLEETS.get(key, mode, lambda d: float(d["rate_per_s"]))
+    if isinstance(found, float):
+        return found
+    rate = max_rate_at_slo(deployment, traffic, slo, seed=seed, n_requests=n_requests,
+                           core=core).rate_per_s
+    FLEETS.put(key, rate, mode, lambda r: {"rate_per_s": r})
+    return rate
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """Every configuration tried and the cheapest one meeting the SLO."""
