@@ -168,19 +168,19 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
     unit = np.full((n, g, q), 100.0)
     life = np.array([8.0, 8.0])
     fp = simulate_fleet(need, qps, avail, cap, unit, life)
-    assert np.all(fp.purchases[:, :, 0] <= 3.0 + 1e-12)
-    assert np.all(fp.purchases[:4, :, 0] == 0)
-    served = (fp.installed * qps.transpose(2, 0, 1)).sum(axis=2).T
+    assert np.all(fp.purchases[:, 0, :] <= 3.0 + 1e-12)
+    assert np.all(fp.purchases[:, 0, :4] == 0)
+    served = (fp.installed * qps).sum(axis=1)
     np.testing.assert_allclose(served + fp.shortfall_qps, np.maximum(need, served), rtol=1e-12)
     # book value by brute force: each cohort straight-line over 8 quarters
-    spend = fp.purchases.sum(axis=2)[:, 0] * 100.0
+    spend = fp.purchases[0].sum(axis=0) * 100.0
     brute = [sum(spend[b] * max(0.0, 1 - (t + 1 - b) / 8) for b in range(t + 1) if t - b < 8)
              for t in range(q)]
     np.testing.assert_allclose(fp.book_value_usd[0], brute, rtol=1e-9, atol=1e-9)
     # a power budget binds: 1 W per chip, 15 W allowed
     fp = simulate_fleet(need, qps, avail, cap, unit, life, np.ones((n, g)),
                         np.full((n, q), 15.0))
-    assert np.all(fp.installed.sum(axis=2) <= 15.0 + 1e-9)
+    assert np.all(fp.installed.sum(axis=1) <= 15.0 + 1e-9)
     assert fp.shortfall_qps[0, -1] == pytest.approx(40.0 - 15.0)
 
 
@@ -193,12 +193,19 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
             (rng.random((n, g, q)) > 0.3).astype(float),
             np.where(rng.random((n, g)) > 0.5, np.inf, rng.uniform(1, 50, (n, g))),
             rng.uniform(100, 200, (n, g, q)), rng.integers(4, 24, n).astype(float))
-    for budget in ((), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
-        a = simulate_fleet(*args, *budget)
-        b = simulate_fleet_reference(*args, *budget)
-        for name in a.__dataclass_fields__:
-            np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-10,
-                                       atol=1e-9, err_msg=name)
+    # the engine passes capacity as a broadcast view and availability as a boolean mask
+    per_chip = rng.uniform(0.5, 2, (n, g))
+    as_engine = (args[0], np.broadcast_to(per_chip[:, :, None], (n, g, q)), args[2] > 0,
+                 *args[3:])
+    for inputs in (args, as_engine):
+        for budget in ((), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
+            a = simulate_fleet(*inputs, *budget)
+            b = simulate_fleet_reference(*inputs, *budget)
+            assert b.purchases.sum() > 0 and b.shortfall_qps.sum() > 0
+            # the same float operations in the same order: equal, not merely close
+            for name in a.__dataclass_fields__:
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name),
+                                              err_msg=name)
 
 
 def _roadmap_toy(**gen2: Any) -> Any:

@@ -33,7 +33,7 @@ from siliconomics.economics.tco import FloatArray
 class FleetPaths:
     """An owned fleet over the horizon.
 
-    ``purchases`` / ``installed`` [chips], ``(Q, N, G)``; ``capex_usd`` spent
+    ``purchases`` / ``installed`` [chips], ``(N, G, Q)``; ``capex_usd`` spent
     on purchases ``(N, Q)``; ``retired_capex_usd`` the purchase value of the chips retired
     ``(N, Q)``; ``installed_capex_usd`` of the chips still installed at the end of each
     quarter ``(N, Q)``; ``book_value_usd`` of those chips (straight line over the service
@@ -56,18 +56,21 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Fl
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None) -> FleetPaths:
     """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
-    :func:`simulate_fleet_reference`), compiled."""
+    :func:`simulate_fleet_reference`), compiled. The ``(N, G, Q)`` inputs may be broadcast
+    views (read in place, not copied); ``available`` may be boolean."""
     from siliconomics.economics.fleet_compiled import fleet_kernel
 
     n, g, q = qps_per_chip.shape
-    out = {name: np.zeros((q, n, g)) for name in ("purchases", "installed")}
+    out = {name: np.zeros((n, g, q)) for name in ("purchases", "installed")}
     out |= {name: np.zeros((n, q)) for name in ("capex", "retired_capex", "installed_capex",
                                                   "book", "shortfall", "in_use")}
     has_budget = power_budget_w is not None and facility_w_per_chip is not None
     c = np.ascontiguousarray
+    avail = available if available.dtype == np.bool_ else np.asarray(available, dtype=float)
     fleet_kernel(
-        c(need_qps, dtype=float), c(qps_per_chip, dtype=float), c(available, dtype=float),
-        c(np.broadcast_to(supply_cap, (n, g)), dtype=float), c(unit_capex_usd, dtype=float),
+        c(need_qps, dtype=float), np.asarray(qps_per_chip, dtype=float), avail,
+        c(np.broadcast_to(supply_cap, (n, g)), dtype=float),
+        np.asarray(unit_capex_usd, dtype=float),
         np.maximum(np.rint(life_quarters).astype(np.int64), 1),
         c(facility_w_per_chip if has_budget else np.ones((n, g)), dtype=float),
         c(power_budget_w if has_budget else np.zeros((n, q)), dtype=float), has_budget,
@@ -93,9 +96,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
     n, g, q = qps_per_chip.shape
     rows = np.arange(n)
     life = np.maximum(np.rint(life_quarters).astype(np.int64), 1)
-    purchases = np.zeros((q, n, g))
-    installed = np.zeros((q, n, g))
-    cohort_capex = np.zeros((q, n, g))
+    purchases = np.zeros((n, g, q))
+    installed = np.zeros((n, g, q))
+    cohort_capex = np.zeros((n, g, q))
     cohort_total = np.zeros((q, n))
     capex = np.zeros((n, q))
     retired_capex = np.zeros((n, q))
@@ -111,9 +114,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
         old = born >= 0
         if old.any():
             idx = np.where(old, born, 0)
-            gone = purchases[idx, rows] * old[:, None]
+            gone = purchases[rows, :, idx] * old[:, None]
             base = base - gone
-            out = (cohort_capex[idx, rows] * old[:, None]).sum(axis=1)
+            out = (cohort_capex[rows, :, idx] * old[:, None]).sum(axis=1)
             retired_capex[:, t] = out
             base_capex = base_capex - out
         cap_t = qps_per_chip[:, :, t]
@@ -128,15 +131,15 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
             got = np.minimum(want, supply_cap[:, k])
             if headroom_w is not None and facility_w_per_chip is not None:
                 got = np.minimum(got, headroom_w / facility_w_per_chip[:, k])
-                headroom_w = headroom_w - got * facility_w_per_chip[:, k]
+                headroom_w = np.maximum(headroom_w - got * facility_w_per_chip[:, k], 0.0)
             buy[:, k] = got
             gap = np.maximum(gap - got * cap_t[:, k], 0.0)
         spend = buy * unit_capex_usd[:, :, t]
-        purchases[t] = buy
-        cohort_capex[t] = spend
+        purchases[:, :, t] = buy
+        cohort_capex[:, :, t] = spend
         cohort_total[t] = spend.sum(axis=1)
         base = base + buy
-        installed[t] = base
+        installed[:, :, t] = base
         capex[:, t] = cohort_total[t]
         base_capex = base_capex + capex[:, t]
         installed_capex[:, t] = base_capex

@@ -3,7 +3,13 @@
 quarters and generations in machine code instead of NumPy calls on (N, G) slices), so a
 million draws fit in seconds. Every float operation is done in the same order as the
 reference on the same IEEE doubles (no ``fastmath``), and the tests require equal results.
-``cache=True`` keeps the machine code on disk: only the first run on a machine compiles.
+
+Each draw's outputs are one contiguous ``(G, Q)`` block of ``purchases`` and ``installed``
+(layout ``(N, G, Q)``), so a draw writes a few cache lines instead of one per quarter. The
+per-quarter inputs may be broadcast views (a chip's capacity is the same every quarter):
+numba reads them through their strides without a copy. ``nogil=True`` lets blocks of draws
+run on several threads. ``cache=True`` keeps the machine code on disk: only the first run on
+a machine compiles.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)  # type: ignore[untyped-decorator,unused-ignore]
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
 def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any, fac_w: Any,
                  budget: Any, has_budget: bool, purchases: Any, installed: Any, capex: Any,
                  retired_capex: Any, installed_capex: Any, book: Any, shortfall: Any,
                  in_use: Any) -> None:
-    """Fill the output arrays (``purchases``, ``installed`` (Q, N, G); the rest (N, Q))."""
+    """Fill the output arrays (``purchases``, ``installed`` (N, G, Q); the rest (N, Q));
+    ``purchases`` must arrive zeroed."""
     n, g, q = qps.shape
     cohort = np.zeros((q, g))
     cohort_total = np.zeros(q)
@@ -36,7 +43,7 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
             if born >= 0:
                 out = 0.0
                 for k in range(g):
-                    base[k] = base[k] - purchases[born, i, k]
+                    base[k] = base[k] - purchases[i, k, born]
                     out += cohort[born, k]
                 retired_capex[i, t] = out
                 base_capex = base_capex - out
@@ -52,18 +59,22 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
                 head = max(budget[i, t] - used, 0.0)
             total = 0.0
             for k in range(g):
-                got = gap / qps[i, k, t] * avail[i, k, t]
-                got = min(got, cap[i, k])
-                if has_budget:
-                    got = min(got, head / fac_w[i, k])
-                    head = head - got * fac_w[i, k]
-                gap = max(gap - got * qps[i, k, t], 0.0)
-                spend = got * unit[i, k, t]
-                purchases[t, i, k] = got
+                # nothing left to buy, or not on sale: the reference's arithmetic gives 0
+                # chips (capacities are positive, prices finite), so skip its divisions
+                spend = 0.0
+                if gap > 0.0 and avail[i, k, t]:
+                    got = gap / qps[i, k, t] * avail[i, k, t]
+                    got = min(got, cap[i, k])
+                    if has_budget:
+                        got = min(got, head / fac_w[i, k])
+                        head = max(head - got * fac_w[i, k], 0.0)
+                    gap = max(gap - got * qps[i, k, t], 0.0)
+                    spend = got * unit[i, k, t]
+                    purchases[i, k, t] = got
+                    base[k] = base[k] + got
                 cohort[t, k] = spend
                 total += spend
-                base[k] = base[k] + got
-                installed[t, i, k] = base[k]
+                installed[i, k, t] = base[k]
             cohort_total[t] = total
             capex[i, t] = total
             base_capex = base_capex + total

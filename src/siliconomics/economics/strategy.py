@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.economics.capacity import CapacitySurface
@@ -83,6 +84,9 @@ class Context:
     events: Mapping[str, FloatArray]  # option id -> (N, 2) uniforms (first pass, respin)
     unserved_usd_per_query: float | None = None
     power_budget: bool = False
+    #: Per-evaluation results shared by options (a bridge's chips, a generation's capacity),
+    #: computed once: keyed by what they are (``chip:<gen key>``, ``qps:<gen key>``).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, key: str) -> FloatArray:
         return np.broadcast_to(self.p[key], (self.n,))
@@ -129,40 +133,73 @@ class OptionPaths:
 def qps_per_chip(ctx: Context, gen: Generation) -> FloatArray:
     """What one chip of ``gen`` carries on average [queries/s] per draw: its capacity at the
     SLO at the sampled token lengths (response surface) x its fleet utilisation."""
-    util_key = f"{gen.key}.utilisation_frac"
-    util = ctx.get(util_key) if util_key in ctx.p else ctx.get("traffic.utilisation_frac")
-    ratio = gen.surface.ratio(ctx.get("traffic.input_tokens_per_query"),
-                              ctx.get("traffic.output_tokens_per_query"))
-    return np.asarray(ctx.get(f"{gen.key}.capacity_qps_per_chip") * ratio * util)
+    memo = f"qps:{gen.key}"
+    if memo not in ctx.memo:
+        util_key = f"{gen.key}.utilisation_frac"
+        util = ctx.get(util_key) if util_key in ctx.p else ctx.get("traffic.utilisation_frac")
+        ratio = gen.surface.ratio(ctx.get("traffic.input_tokens_per_query"),
+                                  ctx.get("traffic.output_tokens_per_query"))
+        ctx.memo[memo] = np.asarray(ctx.get(f"{gen.key}.capacity_qps_per_chip") * ratio * util)
+    out: FloatArray = ctx.memo[memo]
+    return out
 
 
 def capex_per_chip(ctx: Context, price_usd: FloatArray) -> FloatArray:
-    """Up-front cost of one accelerator with its server share and network [USD]."""
-    server = price_usd * ctx.econ("server_cost_multiplier")[..., None] if price_usd.ndim > 1 \
-        else price_usd * ctx.econ("server_cost_multiplier")
-    net_frac = ctx.econ("networking_frac")
-    net_frac = net_frac[..., None] if price_usd.ndim > 1 else net_frac
-    return np.asarray(server + networking_usd(server, net_frac))
+    """Up-front cost of one accelerator with its server share and network [USD], per draw
+    ``(N,)``; the price path of a chip is this times its decline (:func:`price_path`)."""
+    server = price_usd * ctx.econ("server_cost_multiplier")
+    return np.asarray(server + networking_usd(server, ctx.econ("networking_frac")))
 
 
 def running_usd_per_chip_quarter(ctx: Context, tdp_w: FloatArray
                                  ) -> tuple[FloatArray, FloatArray]:
-    """Power [USD per chip-quarter in use] and data centre [USD per installed chip-quarter]."""
-    spm = ctx.econ("server_power_multiplier")
-    power_h = power_usd_per_hour(tdp_w, spm, ctx.econ("draw_frac"), ctx.econ("pue"),
-                                 ctx.econ("electricity_usd_per_kwh"))
-    dc_year = datacenter_usd_per_year(tdp_w, spm, ctx.econ("dc_capex_usd_per_w"),
-                                      ctx.econ("cost_of_capital_frac"), ctx.econ("dc_life_years"))
-    return np.asarray(power_h * ctx.hours_per_quarter), np.asarray(dc_year) / 4.0
+    """Power [USD per chip-quarter in use] and data centre [USD per installed chip-quarter],
+    for ``tdp_w`` per draw ``(N,)`` or per draw and generation ``(N, G)``."""
+    def econ(name: str) -> FloatArray:
+        v = ctx.econ(name)
+        return v[:, None] if np.ndim(tdp_w) > 1 else v
+
+    spm = econ("server_power_multiplier")
+    power_h = power_usd_per_hour(tdp_w, spm, econ("draw_frac"), econ("pue"),
+                                 econ("electricity_usd_per_kwh"))
+    dc_year = datacenter_usd_per_year(tdp_w, spm, econ("dc_capex_usd_per_w"),
+                                      econ("cost_of_capital_frac"), econ("dc_life_years"))
+    return np.asarray(power_h * (econ("hours_per_year") / 4.0)), np.asarray(dc_year) / 4.0
+
+
+def quarterly_powers(base: FloatArray, quarters: int) -> FloatArray:
+    """``base ** (q / 4)`` for the quarters ``q = 0 .. quarters - 1``, per draw ``(N, Q)``.
+
+    The quarterly factor ``base ** 0.25`` raised by repeated doubling (each block of columns
+    is the previous block times one power), so a path costs a few multiplications per
+    element instead of a ``pow`` each; within a few ulp of ``np.power``.
+    """
+    out = np.empty((base.size, quarters))
+    out[:, 0] = 1.0
+    if quarters > 1:
+        out[:, 1] = np.power(base, 0.25)
+    width = 2
+    while width < quarters:
+        step = out[:, width - 1] * out[:, 1]  # base ** (width / 4)
+        take = min(width, quarters - width)
+        np.multiply(out[:, :take], step[:, None], out=out[:, width:width + take])
+        width += take
+    return out
 
 
 def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
                available_quarter: FloatArray) -> FloatArray:
     """Price [USD] of a chip bought in each quarter (N, Q): the launch price falling by
-    ``decline`` a year from its launch (or from the scenario date if launched before)."""
-    since = np.maximum(ctx.quarter_index[None, :] - np.maximum(available_quarter, 0.0)[:, None],
-                       0.0) / 4.0
-    return np.asarray(price_usd[:, None] * np.power(1.0 - decline[:, None], since))
+    ``decline`` a year from its launch (or from the scenario date if launched before):
+    ``price (1 - decline) ** ((q - a) / 4)`` from quarter ``a`` on, written as
+    ``price (1 - decline) ** (-a / 4)`` times the quarterly powers."""
+    a = np.maximum(available_quarter, 0.0)
+    kept = 1.0 - decline
+    at_launch = price_usd * np.power(kept, -a / 4.0)
+    path = quarterly_powers(kept, ctx.quarters)
+    path *= at_launch[:, None]
+    return np.asarray(np.where(ctx.quarter_index[None, :] >= a[:, None], path,
+                               price_usd[:, None]))
 
 
 def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> FloatArray:
@@ -185,52 +222,68 @@ def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
 
 
 def available_mask(ctx: Context, available_quarter: FloatArray,
-                   last_quarter: float = float("inf")) -> FloatArray:
-    """1 in the quarters a chip can be bought (N, Q): from its availability to its end of
+                   last_quarter: float = float("inf")) -> npt.NDArray[np.bool_]:
+    """True in the quarters a chip can be bought (N, Q): from its availability to its end of
     sale."""
     q = ctx.quarter_index[None, :]
-    return ((q >= available_quarter[:, None]) & (q <= last_quarter)).astype(float)
+    return np.asarray((q >= available_quarter[:, None]) & (q <= last_quarter))
 
 
 @dataclass(frozen=True)
 class OwnedChip:
-    """One generation as the fleet simulation sees it, per draw."""
+    """One generation as the fleet simulation sees it, per draw: what a chip carries
+    [queries/s] (the same every quarter), the first quarter it can be bought (fractional;
+    ``inf`` never) and the last, its supply cap [chips/quarter], its capex path [USD] and
+    TDP [W]."""
 
     label: str
-    qps: FloatArray  # (N, Q)
-    available: FloatArray  # (N, Q)
+    qps: FloatArray  # (N,)
+    available_quarter: FloatArray  # (N,)
+    last_quarter: float
     supply_cap: FloatArray  # (N,)
     unit_capex_usd: FloatArray  # (N, Q)
     tdp_w: FloatArray  # (N,)
 
 
 def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
-    avail = np.full(ctx.n, gen.available_quarter)
-    price = price_path(ctx, ctx.get(f"{gen.key}.price_usd"),
-                       ctx.opt(f"{gen.key}.price_decline_frac_per_year", 0.0), avail)
-    qps = np.broadcast_to(qps_per_chip(ctx, gen)[:, None], (ctx.n, ctx.quarters))
-    return OwnedChip(gen.label, np.asarray(qps), available_mask(ctx, avail, gen.last_quarter),
-                     ctx.opt(f"{gen.key}.supply_cap_chips_per_quarter", np.inf),
-                     capex_per_chip(ctx, price), ctx.get(f"{gen.key}.tdp_w"))
+    """A merchant generation as an owned chip, once per evaluation (a custom programme's
+    bridge buys the same chips as the bridge option)."""
+    memo = f"chip:{gen.key}"
+    if memo not in ctx.memo:
+        avail = np.full(ctx.n, gen.available_quarter)
+        unit = price_path(ctx, capex_per_chip(ctx, ctx.get(f"{gen.key}.price_usd")),
+                          ctx.opt(f"{gen.key}.price_decline_frac_per_year", 0.0), avail)
+        ctx.memo[memo] = OwnedChip(
+            gen.label, qps_per_chip(ctx, gen), avail, gen.last_quarter,
+            ctx.opt(f"{gen.key}.supply_cap_chips_per_quarter", np.inf), unit,
+            ctx.get(f"{gen.key}.tdp_w"))
+    chip: OwnedChip = ctx.memo[memo]
+    return chip
 
 
 def run_owned(ctx: Context, chips: list[OwnedChip]) -> FleetPaths:
-    """The vintage fleet for these chips in preference order (first preferred)."""
-    stack = np.stack
+    """The vintage fleet for these chips in preference order (first preferred). Capacity is
+    passed as a broadcast view and availability as a boolean mask ``(N, G, Q)``."""
+    n, g, q = ctx.n, len(chips), ctx.quarters
     power_w = None
     budget = None
     if ctx.power_budget:
-        facility = stack([c.tdp_w for c in chips], axis=1) * (
+        facility = np.stack([c.tdp_w for c in chips], axis=1) * (
             ctx.econ("server_power_multiplier") * ctx.econ("pue"))[:, None]
         power_w = facility
         budget = (ctx.get("fleet.power_budget_mw")[:, None]
                   + ctx.opt("fleet.power_build_out_mw_per_quarter", 0.0)[:, None]
                   * ctx.quarter_index[None, :]) * 1e6
+    qps = np.broadcast_to(np.stack([c.qps for c in chips], axis=1)[:, :, None], (n, g, q))
+    first = np.stack([c.available_quarter for c in chips], axis=1)[:, :, None]
+    last = np.array([c.last_quarter for c in chips])[None, :, None]
+    quarter = ctx.quarter_index[None, None, :]
+    available = (quarter >= first) & (quarter <= last)
+    unit = np.empty((n, g, q))
+    for k, c in enumerate(chips):
+        unit[:, k, :] = c.unit_capex_usd
     return simulate_fleet(
-        ctx.need_qps, stack([c.qps for c in chips], axis=1),
-        stack([c.available for c in chips], axis=1),
-        stack([c.supply_cap for c in chips], axis=1),
-        stack([c.unit_capex_usd for c in chips], axis=1),
+        ctx.need_qps, qps, available, np.stack([c.supply_cap for c in chips], axis=1), unit,
         ctx.get("fleet.service_life_years") * 4.0, power_w, budget)
 
 
@@ -238,13 +291,9 @@ def owned_costs(ctx: Context, chips: list[OwnedChip], fp: FleetPaths) -> dict[st
     """Costs of an owned fleet [USD per quarter]: capex, power on chips in use, data centre
     and operations on installed chips, resale of retired chips, and the book value of the
     chips left at the horizon returned as continuing value."""
-    power = np.zeros((ctx.n, ctx.quarters))
-    dc = np.zeros((ctx.n, ctx.quarters))
-    for k, c in enumerate(chips):
-        p_q, d_q = running_usd_per_chip_quarter(ctx, c.tdp_w)
-        inst = fp.installed[:, :, k].T  # (N, Q)
-        power += inst * fp.in_use_frac * p_q[:, None]
-        dc += inst * d_q[:, None]
+    p_q, d_q = running_usd_per_chip_quarter(ctx, np.stack([c.tdp_w for c in chips], axis=1))
+    power = np.einsum("ngq,ng->nq", fp.installed, p_q) * fp.in_use_frac
+    dc = np.einsum("ngq,ng->nq", fp.installed, d_q)
     continuing = np.zeros((ctx.n, ctx.quarters))
     continuing[:, -1] = -fp.book_value_usd[:, -1]
     return {
@@ -337,7 +386,7 @@ class BuyGpu(Option):
         extra, rented, unserved = shortfall_costs(ctx, list(self._gens), fp.shortfall_qps,
                                                   self.shortfall)
         costs |= extra
-        return OptionPaths(costs, {c.label: fp.installed[:, :, k].T for k, c in enumerate(chips)},
+        return OptionPaths(costs, {c.label: fp.installed[:, k, :] for k, c in enumerate(chips)},
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd)
 
 
@@ -427,7 +476,7 @@ class CustomProgram(Option):
         every = ctx.opt(self.key("generation_months"), np.inf)
         gain = ctx.opt(self.key("next_gen_capacity_gain_frac"), 0.0)
         margin = ctx.opt(self.key("partner_margin_frac"), 0.0)
-        unit = ctx.get(self.key("unit_cost_usd")) * (1.0 + margin)
+        unit = capex_per_chip(ctx, ctx.get(self.key("unit_cost_usd")) * (1.0 + margin))
         decline = ctx.opt(self.key("price_decline_frac_per_year"), 0.0)
         base_qps = qps_per_chip(ctx, self.chip)
         cap = ctx.opt(self.key("supply_cap_chips_per_quarter"), np.inf)
@@ -436,19 +485,17 @@ class CustomProgram(Option):
         custom: list[OwnedChip] = []
         for k in range(k_max - 1, -1, -1):  # newest first
             avail_q = (arrival + k * every if k else arrival) / 3.0
-            price = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
-            qps = base_qps * (1.0 + gain) ** k
-            custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}",
-                                    np.asarray(np.broadcast_to(qps[:, None], (ctx.n, ctx.quarters))),
-                                    available_mask(ctx, avail_q), cap, capex_per_chip(ctx, price),
-                                    tdp))
+            path = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
+            custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}", base_qps * (1.0 + gain) ** k,
+                                    avail_q, float("inf"), cap, path, tdp))
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
         chips = custom + bridge_owned
         fp = run_owned(ctx, chips)
         costs = owned_costs(ctx, chips, fp)
         # the partner's margin: its share of the custom chips' capex and continuing value
-        custom_capex = sum((fp.purchases[:, :, k].T * custom[k].unit_capex_usd
-                            for k in range(len(custom))), np.zeros((ctx.n, ctx.quarters)))
+        custom_capex = fp.purchases[:, 0, :] * custom[0].unit_capex_usd
+        for k in range(1, len(custom)):
+            custom_capex += fp.purchases[:, k, :] * custom[k].unit_capex_usd
         share = (margin / (1.0 + margin))[:, None]
         costs["partner_margin"] = custom_capex * share
         costs["capex"] = costs["capex"] - costs["partner_margin"]
@@ -481,7 +528,7 @@ class CustomProgram(Option):
                           np.where(ok, end, 1.0), ctx)
         costs["next_generation_nre"] = nxt
         labels = [c.label for c in chips]
-        return OptionPaths(costs, {lab: fp.installed[:, :, k].T for k, lab in enumerate(labels)},
+        return OptionPaths(costs, {lab: fp.installed[:, k, :] for k, lab in enumerate(labels)},
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd,
                            arrival_quarter=arrival / 3.0)
 
