@@ -46,6 +46,32 @@ def test_blocks_keep_memory_flat_and_results_whole() -> None:
     assert all(v.shape == (700,) and np.all(np.isfinite(v)) for v in r.npv_usd.values())
 
 
+def test_same_seed_same_result_whoever_runs_the_blocks() -> None:
+    # 700 draws in 6 blocks: one thread, 2 and 3 threads, 2 processes give the same numbers
+    from siliconomics.explore.executors import get_executor
+
+    runs = [run_monte_carlo(BASE.strategy, draws=700, seed=11, block=128,
+                            executor=get_executor(kind, max_workers=w))
+            for kind, w in (("serial", None), ("threads", 2), ("threads", 3), ("local", 2))]
+    first = runs[0]
+    assert first.custom_success_frac["asic"] > 0
+    for r in runs[1:]:
+        for k in first.option_ids:
+            np.testing.assert_array_equal(r.npv_usd[k], first.npv_usd[k])
+            np.testing.assert_array_equal(r.levelised_usd_per_query[k],
+                                          first.levelised_usd_per_query[k])
+            np.testing.assert_array_equal(r.unserved_queries[k], first.unserved_queries[k])
+            for cat, v in first.mean_costs[k].items():
+                np.testing.assert_array_equal(r.mean_costs[k][cat], v, err_msg=cat)
+            for lab, v in first.fleet_by_vintage[k].items():
+                np.testing.assert_array_equal(r.fleet_by_vintage[k][lab], v, err_msg=lab)
+        assert r.prob_best == first.prob_best
+        assert r.custom_success_frac == first.custom_success_frac
+    # the block size is part of the seeding: another block size is another sample
+    other = run_monte_carlo(BASE.strategy, draws=700, seed=11, block=256)
+    assert not np.array_equal(other.npv_usd["asic"], first.npv_usd["asic"])
+
+
 def test_zero_width_ranges_give_the_deterministic_answer() -> None:
     s = collapsed(BASE, **{"asic.p_first_pass": 1.0, "asic.p_respin_success": 1.0})
     det = deterministic(s.strategy)
@@ -289,6 +315,8 @@ def test_draws_and_seed_bounds() -> None:
         run_monte_carlo(BASE.strategy, draws=10**9)
     with pytest.raises(SiliconomicsError, match="seed=-1 must be >= 0"):
         run_monte_carlo(BASE.strategy, draws=10, seed=-1)
+    with pytest.raises(SiliconomicsError, match="block=0 must be >= 1 draw"):
+        run_monte_carlo(BASE.strategy, draws=10, block=0)
 
 
 def test_stack_and_calibration_are_resolved_once_into_objects(monkeypatch: Any) -> None:

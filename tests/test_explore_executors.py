@@ -35,6 +35,7 @@ def test_serial_and_local_agree_and_keep_order() -> None:
     serial = get_executor("serial").map(_work, ITEMS)
     local = get_executor("local", max_workers=2).map(_work, ITEMS)
     assert local == serial
+    assert get_executor("threads", max_workers=3).map(_work, ITEMS) == serial
     # Order: index i dominates only if order is kept; check by recomputation item by item.
     assert serial == [_work(item) for item in ITEMS]
     assert all(math.isfinite(x) for x in serial)
@@ -49,6 +50,7 @@ def test_local_progress_counts_every_item() -> None:
 
 def test_empty_items_give_empty_list() -> None:
     assert get_executor("local").map(_work, []) == []
+    assert get_executor("threads").map(_work, []) == []
     assert get_executor("serial").map(_work, []) == []
 
 
@@ -58,8 +60,9 @@ def test_local_uses_no_more_workers_than_items() -> None:
 
 
 def test_error_in_a_task_reaches_the_caller() -> None:
-    with pytest.raises(SiliconomicsError, match="item 3 is bad"):
-        get_executor("local", max_workers=2).map(_fail_on_three, list(range(6)))
+    for kind in ("local", "threads"):
+        with pytest.raises(SiliconomicsError, match="item 3 is bad"):
+            get_executor(kind, max_workers=2).map(_fail_on_three, list(range(6)))
 
 
 @pytest.mark.parametrize(

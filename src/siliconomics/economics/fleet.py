@@ -25,8 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from siliconomics.economics.tco import FloatArray
+
+#: Where a generation can be bought ``(N, G, Q)``: 0/1 floats or booleans.
+Mask = FloatArray | npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class FleetPaths:
     in_use_frac: FloatArray
 
 
-def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: FloatArray,
+def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None) -> FleetPaths:
@@ -80,7 +84,7 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Fl
                       out["installed_capex"], out["book"], out["shortfall"], out["in_use"])
 
 
-def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, available: FloatArray,
+def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None) -> FleetPaths:

@@ -4,8 +4,15 @@ vintage, break-even demand and horizon per custom option, and a tornado.
 
 Seeded, vectorised and sampled per block: block ``b`` of :data:`BLOCK` draws has its own
 generator ``default_rng([seed, b])`` drawing every range (in the sorted order of their
-names) and the uniform event draws of each custom programme, so memory stays flat in the
-number of draws and the result depends only on (scenario, draws, seed).
+names) and the uniform event draws of each custom programme. A block is a self-contained
+item (:class:`Block` -> :func:`run_block` -> :class:`BlockSums`) that any executor of
+:mod:`siliconomics.explore.executors` can run (``threads`` shares this process's memory; the
+work is NumPy and the ``nogil`` fleet kernel); blocks are handed out a few at a time and
+their sums added in block order, so memory stays flat in the number of draws and the result
+depends only on (scenario, draws, seed, block), never on the executor or its workers.
+
+Measured on the 2-core development machine (``benchmarks/bench_economics.py --million``,
+chatgpt-2023: 5 options, 32 quarters, 94 inputs): see ``docs/economics.md``.
 
 The deterministic calculation (:func:`deterministic`) takes every input at its central value
 and the expectation over the discrete events (first-pass success, respin, failure)
@@ -22,7 +29,6 @@ import numpy as np
 from siliconomics.economics.distributions import SAMPLERS
 from siliconomics.economics.strategy import (
     CustomProgram,
-    OptionPaths,
     StrategyModel,
     evaluate,
     npv_by_horizon,
@@ -30,10 +36,16 @@ from siliconomics.economics.strategy import (
 )
 from siliconomics.economics.tco import FloatArray
 from siliconomics.errors import SiliconomicsError
+from siliconomics.serving.executor import MapExecutor, run_map
 
 Progress = Callable[[int], None]
-#: Draws per sampling block (memory per block is a few tens of MB for a 10-year horizon).
-BLOCK = 8192
+#: Draws per sampling block. Part of the seeding (block ``b`` draws from
+#: ``default_rng([seed, b])``): changing it changes the random stream. Small enough that a
+#: block's (draws x quarters) arrays stay in a core's cache (2048 x 32 x 8 B = 0.5 MB each).
+BLOCK = 2048
+#: Blocks handed to the executor at a time: bounds the memory of block results not yet
+#: added (a few MB), while giving every worker several blocks.
+WAVE_BLOCKS = 16
 #: Most draws ``run_monte_carlo`` accepts (memory of the NPV arrays: 8 bytes x options).
 MAX_DRAWS = 5_000_000
 
@@ -94,8 +106,65 @@ class StrategyResult:
         return out
 
 
+@dataclass(frozen=True)
+class Block:
+    """One sampling block: everything its evaluation needs (picklable), so where it runs
+    cannot change its result."""
+
+    model: StrategyModel
+    seed: int
+    index: int
+    draws: int
+    distribution: str = "pert"
+
+
+@dataclass(frozen=True)
+class BlockSums:
+    """What one block contributes: NPV [USD] and levelised cost [USD/query] per option and
+    draw; per option, sums over the block's draws of each cost category [USD per quarter],
+    chips per generation (and ``rented``), unserved queries per quarter, and the number of
+    draws where the custom programme delivered a chip."""
+
+    npv_usd: dict[str, FloatArray]
+    levelised_usd_per_query: dict[str, FloatArray]
+    costs: dict[str, dict[str, FloatArray]]
+    vintage: dict[str, dict[str, FloatArray]]
+    unserved: dict[str, FloatArray]
+    success: dict[str, float]
+
+
+def _over_draws(arr: FloatArray) -> FloatArray:
+    """Sum over the draws (axis 0) of an (N, Q) array, a strided view included."""
+    return np.asarray(np.einsum("nq->q", arr))
+
+
+def run_block(block: Block) -> BlockSums:
+    """Sample block ``block.index`` with ``default_rng([seed, index])``, evaluate every
+    option and reduce it to :class:`BlockSums`."""
+    model, n = block.model, block.draws
+    rng = np.random.default_rng([block.seed, block.index])
+    p = sample_inputs(model, n, rng, block.distribution)
+    ev = sample_events(model, n, rng)
+    paths = evaluate(model, p, ev)
+    pv, served = present_values(model, p, paths)
+    costs: dict[str, dict[str, FloatArray]] = {}
+    vintage: dict[str, dict[str, FloatArray]] = {}
+    unserved: dict[str, FloatArray] = {}
+    success: dict[str, float] = {}
+    for k, v in paths.items():
+        costs[k] = {cat: _over_draws(arr) for cat, arr in v.costs.items()}
+        vintage[k] = {lab: _over_draws(arr) for lab, arr in v.chips.items()}
+        vintage[k]["rented"] = _over_draws(v.rented_chips)
+        unserved[k] = _over_draws(v.unserved_queries)
+        if v.arrival_quarter.size:
+            success[k] = float(np.isfinite(v.arrival_quarter).sum())
+    return BlockSums({k: -v for k, v in pv.items()},
+                     {k: pv[k] / np.maximum(served[k], 1e-300) for k in pv},
+                     costs, vintage, unserved, success)
+
+
 class _Acc:
-    """Running sums per option over blocks (means at the end)."""
+    """Running sums per option over blocks, added in block order (means at the end)."""
 
     def __init__(self) -> None:
         self.costs: dict[str, dict[str, FloatArray]] = {}
@@ -103,19 +172,18 @@ class _Acc:
         self.unserved: dict[str, FloatArray] = {}
         self.success: dict[str, float] = {}
 
-    def add(self, model: StrategyModel, paths: dict[str, OptionPaths]) -> None:
-        for k, v in paths.items():
-            slot = self.costs.setdefault(k, {})
-            for cat, arr in v.costs.items():
-                slot[cat] = slot.get(cat, 0.0) + arr.sum(axis=0)
-            vint = self.vintage.setdefault(k, {})
-            for lab, arr in v.chips.items():
-                vint[lab] = vint.get(lab, 0.0) + arr.sum(axis=0)
-            vint["rented"] = vint.get("rented", 0.0) + v.rented_chips.sum(axis=0)
-            self.unserved[k] = self.unserved.get(k, 0.0) + v.unserved_queries.sum(axis=0)
-            if v.arrival_quarter.size:
-                self.success[k] = self.success.get(k, 0.0) + float(
-                    np.isfinite(v.arrival_quarter).sum())
+    @staticmethod
+    def _add_all(into: dict[str, FloatArray], more: dict[str, FloatArray]) -> None:
+        for name, v in more.items():
+            into[name] = into[name] + v if name in into else v
+
+    def add(self, sums: BlockSums) -> None:
+        for k in sums.costs:
+            self._add_all(self.costs.setdefault(k, {}), sums.costs[k])
+            self._add_all(self.vintage.setdefault(k, {}), sums.vintage[k])
+        self._add_all(self.unserved, sums.unserved)
+        for k, v in sums.success.items():
+            self.success[k] = self.success.get(k, 0.0) + v
 
 
 def _custom_labels(model: StrategyModel, option_id: str, labels: list[str]) -> set[str]:
@@ -127,34 +195,46 @@ def _custom_labels(model: StrategyModel, option_id: str, labels: list[str]) -> s
 
 def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
                     progress: Progress | None = None, distribution: str = "pert",
-                    block: int = BLOCK) -> StrategyResult:
-    """Sample ``draws`` input sets block by block, evaluate every option, and summarise."""
+                    block: int = BLOCK, executor: MapExecutor | None = None) -> StrategyResult:
+    """Sample ``draws`` input sets block by block, evaluate every option, and summarise.
+
+    ``executor`` runs the blocks: any ``map`` of :mod:`siliconomics.explore.executors`
+    (None: ``threads`` on all cores; ``get_executor("serial")`` for this thread only). The
+    result is the same whichever runs them. ``progress(n)`` is called with each block's
+    draws, in block order.
+    """
+    from siliconomics.explore.executors import ThreadExecutor
+
     if not 1 <= draws <= MAX_DRAWS:
         raise SiliconomicsError(f"draws={draws} must be between 1 and {MAX_DRAWS:,}")
     if seed < 0:
         raise SiliconomicsError(f"seed={seed} must be >= 0")
+    if block < 1:
+        raise SiliconomicsError(f"block={block} must be >= 1 draw")
     ids = tuple(o.id for o in model.options)
-    npv: dict[str, list[FloatArray]] = {k: [] for k in ids}
-    lev: dict[str, list[FloatArray]] = {k: [] for k in ids}
+    # one row per option, filled block by block: the result's arrays are views of these
+    npv_rows = np.empty((len(ids), draws))
+    lev_rows = np.empty((len(ids), draws))
+    blocks = [Block(model, seed, b, min(draws, start + block) - start, distribution)
+              for b, start in enumerate(range(0, draws, block))]
     acc = _Acc()
-    for b, start in enumerate(range(0, draws, block)):
-        n = min(draws, start + block) - start
-        rng = np.random.default_rng([seed, b])
-        p = sample_inputs(model, n, rng, distribution)
-        ev = sample_events(model, n, rng)
-        paths = evaluate(model, p, ev)
-        pv, served = present_values(model, p, paths)
-        for k in ids:
-            npv[k].append(-pv[k])
-            lev[k].append(pv[k] / np.maximum(served[k], 1e-300))
-        acc.add(model, paths)
-        if progress is not None:
-            progress(n)
-    npv_all = {k: np.concatenate(v) for k, v in npv.items()}
-    lev_all = {k: np.concatenate(v) for k, v in lev.items()}
-    stacked = np.vstack([npv_all[k] for k in ids])
-    best = np.argmax(stacked, axis=0)
+    start = 0
+    for w in range(0, len(blocks), WAVE_BLOCKS):
+        for sums in run_map(executor or ThreadExecutor(), run_block,
+                            blocks[w:w + WAVE_BLOCKS], "Monte Carlo blocks"):
+            n = next(iter(sums.npv_usd.values())).size
+            for i, k in enumerate(ids):
+                npv_rows[i, start:start + n] = sums.npv_usd[k]
+                lev_rows[i, start:start + n] = sums.levelised_usd_per_query[k]
+            acc.add(sums)
+            start += n
+            if progress is not None:
+                progress(n)
+    npv_all = {k: npv_rows[i] for i, k in enumerate(ids)}
+    lev_all = {k: lev_rows[i] for i, k in enumerate(ids)}
+    best = np.argmax(npv_rows, axis=0)
     prob = {k: float(np.mean(best == i)) for i, k in enumerate(ids)}
+    del best
     means = {k: float(npv_all[k].mean()) for k in ids}
     recommended = max(ids, key=lambda k: (prob[k], means[k]))
     mean_costs = {k: {c: v / draws for c, v in slot.items()} for k, slot in acc.costs.items()}

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.economics.capacity import CapacitySurface
@@ -127,7 +126,12 @@ class OptionPaths:
     arrival_quarter: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def total(self) -> FloatArray:
-        return sum(self.costs.values(), np.zeros_like(self.rented_chips))
+        """All cost categories summed [USD per quarter] ``(N, Q)``."""
+        parts = iter(self.costs.values())
+        out = np.array(next(parts, np.zeros_like(self.rented_chips)), dtype=float)
+        for v in parts:
+            out += v
+        return out
 
 
 def qps_per_chip(ctx: Context, gen: Generation) -> FloatArray:
@@ -188,18 +192,21 @@ def quarterly_powers(base: FloatArray, quarters: int) -> FloatArray:
 
 
 def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
-               available_quarter: FloatArray) -> FloatArray:
+               available_quarter: FloatArray, kept_powers: FloatArray | None = None
+               ) -> FloatArray:
     """Price [USD] of a chip bought in each quarter (N, Q): the launch price falling by
-    ``decline`` a year from its launch (or from the scenario date if launched before):
-    ``price (1 - decline) ** ((q - a) / 4)`` from quarter ``a`` on, written as
-    ``price (1 - decline) ** (-a / 4)`` times the quarterly powers."""
+    ``decline`` a year from its launch ``a`` (or from the scenario date if launched before).
+
+    ``price (1 - decline) ** ((q - a) / 4)`` is written as ``price (1 - decline) ** (-a / 4)``
+    times the quarterly powers of ``1 - decline`` (``kept_powers``, when the caller has
+    them); before the launch that is above the launch price, so the minimum of the two is
+    the path. Declines are below 1 (scenario bounds), so the powers stay finite.
+    """
     a = np.maximum(available_quarter, 0.0)
     kept = 1.0 - decline
-    at_launch = price_usd * np.power(kept, -a / 4.0)
-    path = quarterly_powers(kept, ctx.quarters)
-    path *= at_launch[:, None]
-    return np.asarray(np.where(ctx.quarter_index[None, :] >= a[:, None], path,
-                               price_usd[:, None]))
+    powers = quarterly_powers(kept, ctx.quarters) if kept_powers is None else kept_powers
+    path = powers * (price_usd * np.power(kept, -a / 4.0))[:, None]
+    return np.asarray(np.minimum(path, price_usd[:, None], out=path))
 
 
 def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> FloatArray:
@@ -219,14 +226,6 @@ def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
     if key not in ctx.p:
         return None
     return np.asarray(np.broadcast_to(ctx.get(key)[:, None], (ctx.n, ctx.quarters)))
-
-
-def available_mask(ctx: Context, available_quarter: FloatArray,
-                   last_quarter: float = float("inf")) -> npt.NDArray[np.bool_]:
-    """True in the quarters a chip can be bought (N, Q): from its availability to its end of
-    sale."""
-    q = ctx.quarter_index[None, :]
-    return np.asarray((q >= available_quarter[:, None]) & (q <= last_quarter))
 
 
 @dataclass(frozen=True)
@@ -310,8 +309,11 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
                     policy: str, discount: FloatArray | None = None
                     ) -> tuple[dict[str, FloatArray], FloatArray, FloatArray]:
     """Shortfall rented (newest available generation with a rental price, at that quarter's
-    price) or left unserved; returns (costs, rented chips, unserved queries) (N, Q)."""
-    days = ctx.hours_per_quarter[:, None] / 24.0
+    price) or left unserved; returns (costs, rented chips, unserved queries) (N, Q).
+
+    A generation is on sale over one run of quarters, the same in every draw, so it takes
+    the whole shortfall of those quarters (a slice, not a mask over the horizon).
+    """
     rented = np.zeros((ctx.n, ctx.quarters))
     rate_paid = np.zeros((ctx.n, ctx.quarters))
     left = shortfall_qps.copy()
@@ -320,15 +322,22 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
             rate = rental_usd_per_hour(ctx, gen)
             if rate is None:
                 continue
-            avail = available_mask(ctx, np.full(ctx.n, gen.available_quarter), gen.last_quarter)
-            take = left * avail
+            first = max(int(np.ceil(gen.available_quarter)), 0)
+            end = ctx.quarters if gen.last_quarter == np.inf else \
+                min(int(np.floor(gen.last_quarter)) + 1, ctx.quarters)
+            if first >= end:
+                continue
+            take = left[:, first:end]
             chips = take / qps_per_chip(ctx, gen)[:, None]
-            rented += chips
-            rate_paid += chips * rate
-            left = left - take
+            rented[:, first:end] += chips
+            chips *= rate[:, first:end]
+            rate_paid[:, first:end] += chips
+            take[...] = 0.0
     disc = 0.0 if discount is None else discount[:, None]
-    costs = {"rental": rate_paid * (1.0 - disc) * ctx.hours_per_quarter[:, None]}
-    unserved = left * SECONDS_PER_DAY * days
+    rate_paid *= (1.0 - disc) * ctx.hours_per_quarter[:, None]
+    costs = {"rental": rate_paid}
+    unserved = left
+    unserved *= (SECONDS_PER_DAY / 24.0 * ctx.hours_per_quarter)[:, None]
     if ctx.unserved_usd_per_query is not None:
         costs["unserved"] = unserved * ctx.unserved_usd_per_query
     return costs, rented, unserved
@@ -428,8 +437,12 @@ def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArr
     m0 = ctx.years[None, :] * 12.0
     m1 = m0 + 3.0
     s, e = start_months[:, None], end_months[:, None]
-    overlap = np.clip(np.minimum(m1, e) - np.maximum(m0, s), 0.0, 3.0)
-    return np.asarray(total_usd[:, None] * overlap / np.maximum(e - s, 1e-9))
+    # months of [start, end) inside each quarter (at most its 3 months: m1 - m0)
+    overlap = np.minimum(m1, e)
+    overlap -= np.maximum(m0, s)
+    np.maximum(overlap, 0.0, out=overlap)
+    overlap *= (total_usd / np.maximum(end_months - start_months, 1e-9))[:, None]
+    return overlap
 
 
 class CustomProgram(Option):
@@ -478,6 +491,7 @@ class CustomProgram(Option):
         margin = ctx.opt(self.key("partner_margin_frac"), 0.0)
         unit = capex_per_chip(ctx, ctx.get(self.key("unit_cost_usd")) * (1.0 + margin))
         decline = ctx.opt(self.key("price_decline_frac_per_year"), 0.0)
+        kept_powers = quarterly_powers(1.0 - decline, ctx.quarters)
         base_qps = qps_per_chip(ctx, self.chip)
         cap = ctx.opt(self.key("supply_cap_chips_per_quarter"), np.inf)
         tdp = ctx.get(self.key("tdp_w"))
@@ -485,7 +499,8 @@ class CustomProgram(Option):
         custom: list[OwnedChip] = []
         for k in range(k_max - 1, -1, -1):  # newest first
             avail_q = (arrival + k * every if k else arrival) / 3.0
-            path = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
+            path = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0),
+                              kept_powers)
             custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}", base_qps * (1.0 + gain) ** k,
                                     avail_q, float("inf"), cap, path, tdp))
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
@@ -517,8 +532,8 @@ class CustomProgram(Option):
         costs["acquisition"] = acquisition
         months = ctx.years[None, :] * 12.0
         arrived = months + 3.0 > arrival[:, None]
-        costs["sustaining"] = np.where(
-            arrived, ctx.opt(self.key("sustaining_usd_per_year"), 0.0)[:, None] / 4.0, 0.0)
+        costs["sustaining"] = arrived * (ctx.opt(self.key("sustaining_usd_per_year"), 0.0)
+                                         / 4.0)[:, None]
         next_nre = ctx.opt(self.key("next_gen_nre_usd"), 0.0)
         nxt = np.zeros((ctx.n, ctx.quarters))
         for k in range(1, k_max):
@@ -587,10 +602,11 @@ class StrategyModel:
 
 
 def demand_path(daily_users: FloatArray, queries_per_user: FloatArray, growth: FloatArray,
-                years: FloatArray) -> FloatArray:
-    """Demand [queries/day] per draw and quarter: ``users x queries x (1 + g)^t``."""
+                quarters: int) -> FloatArray:
+    """Demand [queries/day] per draw and quarter: ``users x queries x (1 + g)^t``, ``t`` the
+    start of each quarter [years]."""
     d0 = daily_users * queries_per_user
-    return np.asarray(d0[:, None] * np.power(1.0 + growth[:, None], years[None, :]))
+    return np.asarray(quarterly_powers(1.0 + growth, quarters) * d0[:, None])
 
 
 def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
@@ -605,7 +621,7 @@ def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
 
     scale = np.broadcast_to(np.asarray(demand_scale, float), (n,))
     demand = demand_path(g("traffic.daily_users") * scale, g("traffic.queries_per_user_per_day"),
-                         g("traffic.growth_frac_per_year"), years)
+                         g("traffic.growth_frac_per_year"), model.horizon_quarters)
     ctx = Context(p=p, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
                   events=events, unserved_usd_per_query=model.unserved_usd_per_query,
                   power_budget=model.power_budget)
@@ -614,8 +630,8 @@ def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
 
 def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
     """(N, Q) present-value factors, cash at mid-quarter: ``(1 + r)^-(q + 0.5)/4``."""
-    t = (np.arange(quarters) + 0.5) / 4.0
-    factors: FloatArray = np.power(1.0 + rate_frac[:, None], -t[None, :])
+    factors = quarterly_powers(1.0 / (1.0 + rate_frac), quarters)
+    factors *= np.power(1.0 + rate_frac, -0.125)[:, None]
     return factors
 
 
@@ -642,7 +658,6 @@ def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],
     for k, v in paths.items():
         flows = v.total() - v.costs.get("continuing_value", 0.0)
         cum = np.cumsum(flows * factors, axis=1)
-        end_factor = np.power(1.0 + rate[:, None],
-                              -(np.arange(model.horizon_quarters) + 1.0)[None, :] / 4.0)
+        end_factor = factors * np.power(1.0 + rate, -0.125)[:, None]  # (1 + r)^-(q+1)/4
         out[k] = -(cum - v.book_value_usd * end_factor)
     return out

@@ -8,6 +8,9 @@ in its item, so serial, local and Ray runs of the same search give the same numb
 - ``serial``: a plain loop in this process (debugging, tiny runs, nested use).
 - ``local`` (default): :class:`concurrent.futures.ProcessPoolExecutor` over this machine's
   cores.
+- ``threads``: :class:`concurrent.futures.ThreadPoolExecutor` in this process, for work that
+  releases the GIL (NumPy on large arrays, numba ``nogil`` kernels): no worker start-up, no
+  copies of the inputs, and the memory is this one process's (the strategy Monte Carlo).
 - ``ray``: one Ray task per item (``pip install "siliconomics[ray]"``). With no address Ray
   starts on this machine; with ``address="ray://host:10001"`` or ``"auto"`` it joins a cluster.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -109,6 +112,42 @@ class LocalExecutor:
             return SerialExecutor().map(fn, items, progress=progress)
         results: list[R | None] = [None] * len(items)
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            futures = {pool.submit(fn, item): index for index, item in enumerate(items)}
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(items))
+        return results  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ThreadExecutor:
+    """Threads in this process; ``max_workers=None`` = all cores. Useful only when ``fn``
+    spends its time outside the GIL."""
+
+    max_workers: int | None = None
+    name: str = "threads"
+
+    def workers(self, n_items: int) -> int:
+        """Threads actually started for ``n_items`` items [count]."""
+        cores = self.max_workers or os.cpu_count() or 1
+        return max(1, min(cores, n_items))
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        description: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        if not items:
+            return []
+        n_workers = self.workers(len(items))
+        if n_workers == 1:
+            return SerialExecutor().map(fn, items, progress=progress)
+        results: list[R | None] = [None] * len(items)
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
             futures = {pool.submit(fn, item): index for index, item in enumerate(items)}
             for done, future in enumerate(as_completed(futures), start=1):
                 results[futures[future]] = future.result()
@@ -219,6 +258,10 @@ def _local(max_workers: int | None, address: str | None) -> Executor:
     return LocalExecutor(max_workers=max_workers)
 
 
+def _threads(max_workers: int | None, address: str | None) -> Executor:
+    return ThreadExecutor(max_workers=max_workers)
+
+
 def _ray(max_workers: int | None, address: str | None) -> Executor:
     _import_ray()
     return RayExecutor(address=address, max_workers=max_workers)
@@ -227,6 +270,7 @@ def _ray(max_workers: int | None, address: str | None) -> Executor:
 EXECUTORS: dict[str, Callable[[int | None, str | None], Executor]] = {
     "serial": _serial,
     "local": _local,
+    "threads": _threads,
     "ray": _ray,
 }
 """Executor name → factory ``(max_workers, address) -> Executor``."""
@@ -235,10 +279,10 @@ EXECUTORS: dict[str, Callable[[int | None, str | None], Executor]] = {
 def get_executor(
     kind: str = "local", *, max_workers: int | None = None, address: str | None = None
 ) -> Executor:
-    """The executor called ``kind`` (``serial``, ``local`` or ``ray``).
+    """The executor called ``kind`` (``serial``, ``local``, ``threads`` or ``ray``).
 
-    ``max_workers``: processes (local) or CPUs of a locally started Ray (ray); ``None`` = all
-    cores. ``address``: a Ray cluster to join; only meaningful for ``ray``.
+    ``max_workers``: processes (local), threads (threads) or CPUs of a locally started Ray
+    (ray); ``None`` = all cores. ``address``: a Ray cluster to join; only meaningful for ``ray``.
     """
     factory = EXECUTORS.get(kind)
     if factory is None:
