@@ -30,8 +30,11 @@ from siliconomics.economics.distributions import SAMPLERS
 from siliconomics.economics.strategy import (
     CustomProgram,
     StrategyModel,
+    discount_factors,
     evaluate,
+    evaluate_each,
     npv_by_horizon,
+    option_present_values,
     present_values,
 )
 from siliconomics.economics.tco import FloatArray
@@ -145,22 +148,27 @@ def run_block(block: Block) -> BlockSums:
     rng = np.random.default_rng([block.seed, block.index])
     p = sample_inputs(model, n, rng, block.distribution)
     ev = sample_events(model, n, rng)
-    paths = evaluate(model, p, ev)
-    pv, served = present_values(model, p, paths)
+    factors = discount_factors(np.broadcast_to(p["econ.cost_of_capital_frac"], (n,)),
+                               model.horizon_quarters)
+    npv: dict[str, FloatArray] = {}
+    lev: dict[str, FloatArray] = {}
     costs: dict[str, dict[str, FloatArray]] = {}
     vintage: dict[str, dict[str, FloatArray]] = {}
     unserved: dict[str, FloatArray] = {}
     success: dict[str, float] = {}
-    for k, v in paths.items():
+    # each option reduced as soon as it is evaluated: one option's arrays live at a time
+    for k, v in evaluate_each(model, p, ev):
+        pv, served = option_present_values(v, factors)
+        npv[k] = -pv
+        lev[k] = pv / np.maximum(served, 1e-300)
         costs[k] = {cat: _over_draws(arr) for cat, arr in v.costs.items()}
         vintage[k] = {lab: _over_draws(arr) for lab, arr in v.chips.items()}
         vintage[k]["rented"] = _over_draws(v.rented_chips)
         unserved[k] = _over_draws(v.unserved_queries)
         if v.arrival_quarter.size:
             success[k] = float(np.isfinite(v.arrival_quarter).sum())
-    return BlockSums({k: -v for k, v in pv.items()},
-                     {k: pv[k] / np.maximum(served[k], 1e-300) for k in pv},
-                     costs, vintage, unserved, success)
+        del v
+    return BlockSums(npv, lev, costs, vintage, unserved, success)
 
 
 class _Acc:

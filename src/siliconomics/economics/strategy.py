@@ -28,7 +28,7 @@ of installed capex).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -613,6 +613,14 @@ def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
              events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
              ) -> dict[str, OptionPaths]:
     """Cash flows of every option for N sampled input sets (arrays of shape ``(N,)``)."""
+    return dict(evaluate_each(model, p, events, demand_scale))
+
+
+def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
+                  events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
+                  ) -> Iterator[tuple[str, OptionPaths]]:
+    """:func:`evaluate` one option at a time, ``(option id, paths)``: a caller that reduces
+    each option's paths before asking for the next holds one option's arrays, not all."""
     n = int(max(np.size(v) for v in p.values()))
     years = np.arange(model.horizon_quarters) / 4.0
 
@@ -625,7 +633,8 @@ def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
     ctx = Context(p=p, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
                   events=events, unserved_usd_per_query=model.unserved_usd_per_query,
                   power_budget=model.power_budget)
-    return {opt.id: opt.cash_flows(ctx, model) for opt in model.options}
+    for opt in model.options:
+        yield opt.id, opt.cash_flows(ctx, model)
 
 
 def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
@@ -640,11 +649,17 @@ def present_values(model: StrategyModel, p: Mapping[str, FloatArray],
                                                               dict[str, FloatArray]]:
     """Present value of each option's costs [USD] and of its queries served, shape (N,)."""
     n = next(iter(paths.values())).rented_chips.shape[0]
-    rate = np.broadcast_to(p["econ.cost_of_capital_frac"], (n,))
-    factors = discount_factors(np.asarray(rate), model.horizon_quarters)
-    costs = {k: (v.total() * factors).sum(axis=1) for k, v in paths.items()}
-    served = {k: (v.served_queries * factors).sum(axis=1) for k, v in paths.items()}
-    return costs, served
+    factors = discount_factors(np.broadcast_to(p["econ.cost_of_capital_frac"], (n,)),
+                               model.horizon_quarters)
+    both = {k: option_present_values(v, factors) for k, v in paths.items()}
+    return {k: c for k, (c, _) in both.items()}, {k: q for k, (_, q) in both.items()}
+
+
+def option_present_values(paths: OptionPaths, factors: FloatArray
+                          ) -> tuple[FloatArray, FloatArray]:
+    """Present value of one option's costs [USD] and of its queries served ``(N,)``, with
+    the :func:`discount_factors` ``factors``."""
+    return (paths.total() * factors).sum(axis=1), (paths.served_queries * factors).sum(axis=1)
 
 
 def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],
