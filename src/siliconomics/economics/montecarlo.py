@@ -21,6 +21,8 @@ enumerated exactly; a Monte Carlo whose ranges are all points draws only the eve
 
 from __future__ import annotations
 
+import ctypes
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,8 +46,9 @@ from siliconomics.serving.executor import MapExecutor, run_map
 Progress = Callable[[int], None]
 #: Draws per sampling block. Part of the seeding (block ``b`` draws from
 #: ``default_rng([seed, b])``): changing it changes the random stream. Small enough that a
-#: block's (draws x quarters) arrays stay in a core's cache (2048 x 32 x 8 B = 0.5 MB each).
-BLOCK = 2048
+#: block's (draws x quarters) arrays stay near the core (1024 x 32 x 8 B = 256 kB each) and
+#: one block in flight per thread holds about 15 MB.
+BLOCK = 1024
 #: Blocks handed to the executor at a time: bounds the memory of block results not yet
 #: added (a few MB), while giving every worker several blocks.
 WAVE_BLOCKS = 16
@@ -136,6 +139,29 @@ class BlockSums:
     success: dict[str, float]
 
 
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the
+    system (``mallopt``: trim threshold 512 MB, mmap threshold 32 MB, its maximum).
+
+    A block allocates and frees the same hundred or so arrays of a few hundred kB; by default
+    glibc gives the top of the heap back once more than twice its mmap threshold is free,
+    and every block then page-faults its arrays in again. Measured on chatgpt-2023, 100,000
+    draws, one thread: 6.4-6.6 s CPU by default, 3.7-6.0 s with these settings (the machine
+    was shared; the peak resident set did not change). Process-wide and once; False (and
+    nothing done) where the C library has no ``mallopt`` (not glibc).
+    """
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok_trim = mallopt(m_trim_threshold, 512 * 2**20)
+    ok_mmap = mallopt(m_mmap_threshold, 32 * 2**20)
+    return bool(ok_trim and ok_mmap)
+
+
 def _over_draws(arr: FloatArray) -> FloatArray:
     """Sum over the draws (axis 0) of an (N, Q) array, a strided view included."""
     return np.asarray(np.einsum("nq->q", arr))
@@ -212,6 +238,8 @@ def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
     draws, in block order.
     """
     from siliconomics.explore.executors import ThreadExecutor
+
+    keep_freed_memory()
 
     if not 1 <= draws <= MAX_DRAWS:
         raise SiliconomicsError(f"draws={draws} must be between 1 and {MAX_DRAWS:,}")

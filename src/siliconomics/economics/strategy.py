@@ -275,9 +275,10 @@ def run_owned(ctx: Context, chips: list[OwnedChip]) -> FleetPaths:
                   * ctx.quarter_index[None, :]) * 1e6
     qps = np.broadcast_to(np.stack([c.qps for c in chips], axis=1)[:, :, None], (n, g, q))
     first = np.stack([c.available_quarter for c in chips], axis=1)[:, :, None]
-    last = np.array([c.last_quarter for c in chips])[None, :, None]
-    quarter = ctx.quarter_index[None, None, :]
-    available = (quarter >= first) & (quarter <= last)
+    available = ctx.quarter_index[None, None, :] >= first
+    for k, c in enumerate(chips):  # end of sale: the same quarter in every draw
+        if c.last_quarter < q:
+            available[:, k, max(int(np.floor(c.last_quarter)) + 1, 0):] = False
     unit = np.empty((n, g, q))
     for k, c in enumerate(chips):
         unit[:, k, :] = c.unit_capex_usd
