@@ -21,8 +21,6 @@ enumerated exactly; a Monte Carlo whose ranges are all points draws only the eve
 
 from __future__ import annotations
 
-import ctypes
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -139,29 +137,6 @@ class BlockSums:
     success: dict[str, float]
 
 
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the
-    system (``mallopt``: trim threshold 512 MB, mmap threshold 32 MB, its maximum).
-
-    A block allocates and frees the same hundred or so arrays of a few hundred kB; by default
-    glibc gives the top of the heap back once more than twice its mmap threshold is free,
-    and every block then page-faults its arrays in again. Measured on chatgpt-2023, 100,000
-    draws, one thread: 6.4-6.6 s CPU by default, 3.7-6.0 s with these settings (the machine
-    was shared; the peak resident set did not change). Process-wide and once; False (and
-    nothing done) where the C library has no ``mallopt`` (not glibc).
-    """
-    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    ok_trim = mallopt(m_trim_threshold, 512 * 2**20)
-    ok_mmap = mallopt(m_mmap_threshold, 32 * 2**20)
-    return bool(ok_trim and ok_mmap)
-
-
 def _over_draws(arr: FloatArray) -> FloatArray:
     """Sum over the draws (axis 0) of an (N, Q) array, a strided view included."""
     return np.asarray(np.einsum("nq->q", arr))
@@ -238,8 +213,6 @@ def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
     draws, in block order.
     """
     from siliconomics.explore.executors import ThreadExecutor
-
-    keep_freed_memory()
 
     if not 1 <= draws <= MAX_DRAWS:
         raise SiliconomicsError(f"draws={draws} must be between 1 and {MAX_DRAWS:,}")
