@@ -75,3 +75,43 @@ def test_bad_maturity_exits_2(tmp_path: Path, custom: dict[str, Any], field: str
     assert "\n" not in msg and str(path) in msg and field in msg, msg
     with pytest.raises(SiliconomicsError):
         resolve(scenario_from_dict(_dict(**custom), where=str(path)))
+
+
+def test_fleets_sized_in_worker_processes_give_the_same_scenario(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """resolve(executor=...) sizes every serving fleet and response surface in worker
+    processes first (the maturity ends, the central chip, a merchant GPU); the scenario is
+    the same numbers as resolved in order in this process, and this process then simulates
+    nothing itself."""
+    from siliconomics.economics import capacity as capacity_module
+    from siliconomics.explore.executors import LocalExecutor
+    from siliconomics.serving import capacity as serving_capacity
+    from siliconomics.serving.fleet_cache import FLEETS
+
+    d = _dict(stack="inhouse", stack_maturity=MATURITY)
+    d["options"][0]["roadmap"][0]["capacity"] = {"method": "serving", "tp": [1]}
+    d["options"][0]["roadmap"][0]["hardware"] = "h100-sxm"
+    spec = scenario_from_dict(d, where="m.yaml")
+
+    def fresh() -> None:
+        FLEETS.clear()
+        capacity_module._fleet.cache_clear()
+
+    fresh()
+    serial = resolve(spec)
+    fresh()
+    calls: list[int] = []
+    real = serving_capacity.run_replica
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(serving_capacity, "run_replica", counted)
+    parallel = resolve(spec, executor=LocalExecutor(max_workers=2))
+    assert calls == []  # everything came from the workers through the fleet cache
+    assert parallel.strategy.ranges.keys() == serial.strategy.ranges.keys()
+    for k, v in serial.strategy.ranges.items():
+        assert parallel.strategy.ranges[k].range == v.range, k
+        assert parallel.strategy.ranges[k].source == v.source, k
+    assert parallel.options == serial.options

@@ -120,6 +120,8 @@ def test_study_flags_checked_before_work(cli, tmp_path: Path) -> None:  # type: 
     assert res.code == 2 and "--seed: must be >= 0, got -1" in res.err
     res = cli("study", "--draws", "1000000000", "--no-report")
     assert res.code == 2 and "--draws: must be between 1 and 5,000,000" in res.err
+    res = cli("study", "--workers", "0", "--no-report")
+    assert res.code == 2 and "--workers: must be between 1 and 64, got 0" in res.err
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     t0 = time.perf_counter()

@@ -24,6 +24,10 @@ def study(
                                       "result).")] = 0,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip the HTML/CSV files.")
                          ] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Processes that size the serving fleets in parallel before the "
+        "options are resolved (1 to 64; 1: all in this process). The answer is the same; "
+        "more than 1 is faster only on idle cores.")] = 1,
 ) -> None:
     """Cost per query on each option (steady state and levelised), the recommended strategy
     with its probability of being best, break-even demand and horizon per custom option,
@@ -38,12 +42,19 @@ def study(
         raise SiliconomicsError(f"--seed: must be >= 0, got {seed}")
     if not 1 <= draws <= MAX_DRAWS:
         raise SiliconomicsError(f"--draws: must be between 1 and {MAX_DRAWS:,}, got {draws:,}")
+    if not 1 <= workers <= 64:
+        raise SiliconomicsError(f"--workers: must be between 1 and 64, got {workers}")
+    executor = None
+    if workers > 1:
+        from siliconomics.explore.executors import LocalExecutor
+
+        executor = LocalExecutor(max_workers=workers)
     if not no_report:
         _check_out_folder(out)
     spec = load_scenario(scenario)
     try:
         with err_console.status("Sizing fleets (serving layer) and evaluating designs..."):
-            s = as_scenario(spec)
+            s = as_scenario(spec, executor=executor)
         for w in s.warnings:
             warn(w)
         with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed:,}/"

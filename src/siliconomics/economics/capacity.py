@@ -53,7 +53,13 @@ from siliconomics.perf.calibration import Calibration
 from siliconomics.perf.stacks import Stack
 from siliconomics.resolve import resolve_accelerator
 from siliconomics.serving import Deployment, FleetResult, Slo, Traffic, size_fleet
-from siliconomics.serving.capacity import replica_capacity_per_s
+from siliconomics.serving.capacity import (
+    max_rate_at_slo,
+    replica_capacity_key,
+    replica_capacity_per_s,
+    store_replica_capacity,
+)
+from siliconomics.serving.executor import MapExecutor, run_map
 from siliconomics.serving.traffic import LengthDist
 from siliconomics.workload.params import parameter_counts
 
@@ -270,6 +276,15 @@ class ServedFleet(ChosenFleet):
         }
 
 
+def _deployment(model_id: str, hardware: str, tp: int, weight_dtype: str, kv_dtype: str,
+                stack: Stack | None, calibration: Calibration | None) -> Deployment:
+    extra: dict[str, Any] = {} if stack is None else {"stack": stack}
+    if calibration is not None:
+        extra["calibration"] = calibration
+    return Deployment(model=model_id, hardware=hardware, tp=tp, weight_dtype=weight_dtype,
+                      kv_dtype=kv_dtype, **extra)
+
+
 def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
                  setup: ServingSetup, where: str, weight_dtype: str | None = None,
                  kv_dtype: str | None = None, tps: list[int] | None = None,
@@ -289,13 +304,9 @@ def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     tr = serving_traffic(traffic, setup)
     best: FleetResult | None = None
     tried: list[tuple[int, int | None, str]] = []
-    extra: dict[str, Any] = {} if stack is None else {"stack": stack}
-    if calibration is not None:
-        extra["calibration"] = calibration
     for tp in candidates:
         try:
-            dep = Deployment(model=model_id, hardware=hardware, tp=tp, weight_dtype=wd,
-                             kv_dtype=kd, **extra)
+            dep = _deployment(model_id, hardware, tp, wd, kd, stack, calibration)
             fleet = _fleet(tr, dep, setup)
         except SiliconomicsError as exc:  # does not fit, SLO unreachable: try the next TP
             tried.append((tp, None, str(exc).split(";")[0][:160]))
@@ -340,9 +351,97 @@ def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     return ServedFleet(c.fleet, c.tried, c.capacity_qps_per_chip, c.utilisation_frac, surface)
 
 
+@dataclass(frozen=True)
+class FleetRequest:
+    """One question :func:`chosen_fleet` (``surface`` False) or :func:`served_fleet` will be
+    asked, known in advance (its arguments besides the scenario's model and traffic)."""
+
+    hardware: str
+    weight_dtype: str | None = None
+    kv_dtype: str | None = None
+    tps: tuple[int, ...] | None = None
+    stack: Stack | None = None
+    calibration: Calibration | None = None
+    surface: bool = True
+
+
+def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
+             setup: ServingSetup, executor: MapExecutor) -> None:
+    """Size, through ``executor`` (worker processes), every fleet the requests will ask for
+    and then the response-surface capacities of those that need one, into the fleet cache;
+    :func:`chosen_fleet` / :func:`served_fleet` then find them there. An optimisation only:
+    the results are the same numbers (each sizing carries its seeds), and anything missing
+    or failed here is sized, or reported, when asked. Nothing to do with the cache off."""
+    from siliconomics.serving.fleet import FleetJob, prefetch_fleets
+    from siliconomics.serving.fleet_cache import FLEETS, cache_mode
+
+    if cache_mode() == "off":
+        return
+    from siliconomics.serving import compiled
+
+    compiled.warm_up()  # workers forked from here inherit the loaded core
+    tr = serving_traffic(traffic, setup)
+    jobs: list[FleetJob] = []
+    for req in requests:
+        try:
+            wd = req.weight_dtype or default_weight_dtype(req.hardware)
+            kd = req.kv_dtype or wd
+            tps = list(req.tps) if req.tps else tp_candidates(model_id, req.hardware, wd)
+            jobs += [FleetJob(tr, _deployment(model_id, req.hardware, tp, wd, kd, req.stack,
+                                              req.calibration),
+                              setup.slo, setup.seed, setup.headroom_frac, setup.capacity_seeds,
+                              setup.sample_replicas, setup.n_requests) for tp in tps]
+        except (SiliconomicsError, ValueError):
+            continue  # reported when asked
+    prefetch_fleets(jobs, executor)
+    todo: dict[str, tuple[Deployment, Traffic, Slo, int, int]] = {}
+    for req in requests:
+        if not req.surface:
+            continue
+        try:
+            best = chosen_fleet(model_id, req.hardware, traffic, setup, "prefetch",
+                                req.weight_dtype, req.kv_dtype,
+                                list(req.tps) if req.tps else None, req.stack,
+                                req.calibration).fleet
+        except SiliconomicsError:
+            continue
+        for name in ("in", "out"):
+            t = _surface_traffic(traffic, setup, name)
+            if t is None:
+                continue
+            key = replica_capacity_key(best.deployment, t, setup.slo, seed=setup.seed,
+                                       n_requests=setup.n_requests)
+            if key not in todo and FLEETS.get(key, cache_mode(), lambda d: d) is None:
+                todo[key] = (best.deployment, t, setup.slo, setup.seed, setup.n_requests)
+    rates = run_map(executor, _capacity_or_none, list(todo.values()), "response surfaces")
+    for key, rate in zip(todo, rates, strict=True):
+        if rate is not None:
+            store_replica_capacity(key, rate)
+
+
+def _capacity_or_none(item: tuple[Deployment, Traffic, Slo, int, int]) -> float | None:
+    deployment, traffic, slo, seed, n_requests = item
+    try:
+        return max_rate_at_slo(deployment, traffic, slo, seed=seed,
+                               n_requests=n_requests).rate_per_s
+    except (SiliconomicsError, ValueError):
+        return None
+
+
 def _replica_capacity(traffic: Traffic, deployment: Deployment, setup: ServingSetup) -> float:
     return replica_capacity_per_s(deployment, traffic, setup.slo, seed=setup.seed,
                                   n_requests=setup.n_requests)
+
+
+def _surface_traffic(traffic: TrafficSpec, setup: ServingSetup, name: str) -> Traffic | None:
+    """The serving traffic at the high end of the prompt (``in``) or answer (``out``)
+    length range, or None when that end is not above the central length (no slope)."""
+    lo_hi = (traffic.input_tokens_per_query if name == "in"
+             else traffic.output_tokens_per_query).range
+    if lo_hi.high <= lo_hi.central:
+        return None
+    kwargs = {"input_tokens": lo_hi.high} if name == "in" else {"output_tokens": lo_hi.high}
+    return serving_traffic(traffic, setup, **kwargs)
 
 
 def _surface(best: FleetResult, traffic: TrafficSpec, setup: ServingSetup,
@@ -356,11 +455,10 @@ def _surface(best: FleetResult, traffic: TrafficSpec, setup: ServingSetup,
     for name, lo_hi in (("in", traffic.input_tokens_per_query.range),
                         ("out", traffic.output_tokens_per_query.range)):
         center = tin0 if name == "in" else tout0
-        if lo_hi.high <= center:
+        tr = _surface_traffic(traffic, setup, name)
+        if tr is None:
             slopes.append(0.0)
             continue
-        kwargs = {"input_tokens": lo_hi.high} if name == "in" else {"output_tokens": lo_hi.high}
-        tr = serving_traffic(traffic, setup, **kwargs)
         try:
             rate = _replica_capacity(tr, best.deployment, setup)
         except SiliconomicsError:  # the SLO fails at the longest lengths: a steep slope

@@ -26,8 +26,10 @@ from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.catalog.sourced import Range
 from siliconomics.economics.capacity import (
     CapacitySurface,
+    FleetRequest,
     ServingSetup,
     chosen_fleet,
+    prefetch,
     served_fleet,
     setup_from_spec,
 )
@@ -68,6 +70,7 @@ from siliconomics.perf.calibration import Calibration, load_calibration
 from siliconomics.perf.stacks import Stack, resolve_stack
 from siliconomics.registry import Registry
 from siliconomics.resolve import resolve_accelerator
+from siliconomics.serving.executor import MapExecutor
 from siliconomics.workload.params import parameter_counts
 
 #: Default service life when the scenario gives none: the depreciation life (econ defaults).
@@ -444,6 +447,47 @@ class _Builder:
                            mid.serving)
 
 
+    def prefetch(self, executor: MapExecutor) -> None:
+        """Size every serving fleet the options will ask for through ``executor`` first
+        (:func:`~siliconomics.economics.capacity.prefetch`), so that the options, resolved
+        in order afterwards, find them in the fleet cache. Questions it cannot work out in
+        advance (a design search, an invalid option) are left to the options themselves."""
+        requests: list[FleetRequest] = []
+        for i, o in enumerate(self.spec.options):
+            where = f"{self.c.where}: options[{i}] ({o.id})"
+            try:
+                requests += self._requests(o, where)
+            except SiliconomicsError:
+                continue  # reported when the option is resolved
+        prefetch(self.spec.model, requests, self.spec.traffic, self.c.setup, executor)
+
+    def _requests(self, o: Any, where: str) -> list[FleetRequest]:
+        """The serving-capacity questions option ``o`` will ask (:meth:`prefetch`)."""
+        def tps(cfg: ServingCapacity) -> tuple[int, ...] | None:
+            return tuple(cfg.tp) if cfg.tp else None
+
+        if isinstance(o, BuyGpuSpec | RentGpuSpec):
+            out = []
+            for gen in o.roadmap:
+                if isinstance(gen.capacity, ServingCapacity):
+                    sw = Software.of(gen.stack, gen.calibration, where, self.base)
+                    out.append(FleetRequest(gen.hardware, gen.capacity.weight_dtype,
+                                            gen.capacity.kv_dtype, tps(gen.capacity), sw.stack,
+                                            sw.calibration))
+            return out
+        if not isinstance(o, _CustomBase) or o.design is None or isinstance(
+                o.design, DesignSearchSpec) or not isinstance(o.capacity, ServingCapacity):
+            return []
+        cfg = o.capacity
+        path = design_params(o.design, where, {}, Path(self.c.where).parent).path
+        sw = Software.of(o.stack, o.calibration, where, self.base)
+        ask = [(sw.stack, True)]
+        if o.stack_maturity is not None and sw.stack is not None and sw.stack.immature:
+            r = o.stack_maturity.range
+            ask = [(sw.stack.at_maturity(f), f == r.central) for f in (r.low, r.central, r.high)]
+        return [FleetRequest(path, cfg.weight_dtype, cfg.kv_dtype, tps(cfg), stack,
+                             sw.calibration, surface) for stack, surface in ask]
+
     def _capacity_only(self, cfg: ServingCapacity, hardware: str, where: str,
                        sw: Software) -> SourcedRange:
         """Capacity per chip [queries/s] of the serving fleet sized with ``sw`` (as
@@ -480,10 +524,13 @@ def default_horizon_years(spec: ScenarioSpec, ranges: dict[str, SourcedRange]
                   f"generations after it (at least {MIN_DEFAULT_HORIZON_YEARS})")
 
 
-def resolve(spec: ScenarioSpec, only: tuple[str, ...] | None = None) -> Scenario:
+def resolve(spec: ScenarioSpec, only: tuple[str, ...] | None = None,
+            executor: MapExecutor | None = None) -> Scenario:
     """Resolve a parsed scenario into the strategy model (the expensive step, done once).
 
-    ``only``: resolve just these options (and their bridges), e.g. a reproduction option."""
+    ``only``: resolve just these options (and their bridges), e.g. a reproduction option.
+    ``executor`` (e.g. ``siliconomics.explore.executors.LocalExecutor()``): size the serving
+    fleets in parallel first (:meth:`_Builder.prefetch`); the result does not depend on it."""
     where = spec.source_path or spec.id
     if only is not None:
         keep = set(only) | {o.bridge for o in spec.options
@@ -496,6 +543,8 @@ def resolve(spec: ScenarioSpec, only: tuple[str, ...] | None = None) -> Scenario
     econ = default_economics().with_overrides({k: _sr(v) for k, v in spec.economics.items()})
     setup = setup_from_spec(spec.serving)
     b = _Builder(spec, setup, econ)
+    if executor is not None:
+        b.prefetch(executor)
     t: TrafficSpec = spec.traffic
     traffic = {name: _sr(getattr(t, name)) for name in type(t).model_fields
                if getattr(t, name) is not None}

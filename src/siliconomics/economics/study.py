@@ -47,6 +47,7 @@ from siliconomics.economics.strategy import (
 from siliconomics.economics.tco import capital_recovery_factor, owned_tco, rented_tco
 from siliconomics.economics.unit_cost import UnitCost, chips_for_demand, unit_cost
 from siliconomics.errors import CatalogError, SiliconomicsError
+from siliconomics.serving.executor import MapExecutor
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -325,14 +326,16 @@ def _explanation(s: Scenario) -> tuple[float, str, list[ExplainStep]] | None:
     return explain_target(resolve(other, only=(other.reproduction.option,)))
 
 
-def as_scenario(scenario: str | Path | ScenarioSpec | Scenario | dict[str, Any]) -> Scenario:
-    """Parse (if needed) and resolve a scenario id, path, mapping or spec."""
+def as_scenario(scenario: str | Path | ScenarioSpec | Scenario | dict[str, Any],
+                executor: MapExecutor | None = None) -> Scenario:
+    """Parse (if needed) and resolve a scenario id, path, mapping or spec (``executor``:
+    size its serving fleets in parallel, see :func:`resolve`)."""
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
     spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
-    return resolve(spec)
+    return resolve(spec, executor=executor)
 
 
 def run_study(scenario: str | Path | ScenarioSpec | Scenario | dict[str, Any] = "chatgpt-2023",

@@ -157,19 +157,34 @@ def replica_capacity_per_s(deployment: Deployment, traffic: Traffic, slo: Slo | 
     same inputs as a fleet's plus ``kind``), so that with ``SILICONOMICS_FLEET_CACHE=disk``
     a new process reuses it as it reuses fleets (e.g. a study's response surfaces). An
     unreachable SLO is raised, not stored."""
-    from siliconomics.serving.fleet_cache import FLEETS, cache_mode, fleet_key
+    from siliconomics.serving.fleet_cache import FLEETS, cache_mode
 
     slo = slo or Slo()
     mode = cache_mode()
-    key = fleet_key(kind="replica_capacity_per_s", traffic=traffic, deployment=deployment,
-                    slo=slo, seed=seed, n_requests=n_requests)
+    key = replica_capacity_key(deployment, traffic, slo, seed=seed, n_requests=n_requests)
     found = FLEETS.get(key, mode, lambda d: float(d["rate_per_s"]))
     if isinstance(found, float):
         return found
     rate = max_rate_at_slo(deployment, traffic, slo, seed=seed, n_requests=n_requests,
                            core=core).rate_per_s
-    FLEETS.put(key, rate, mode, lambda r: {"rate_per_s": r})
+    store_replica_capacity(key, rate)
     return rate
+
+
+def replica_capacity_key(deployment: Deployment, traffic: Traffic, slo: Slo, *, seed: int,
+                         n_requests: int) -> str:
+    """The fleet-cache key of :func:`replica_capacity_per_s`'s result."""
+    from siliconomics.serving.fleet_cache import fleet_key
+
+    return fleet_key(kind="replica_capacity_per_s", traffic=traffic, deployment=deployment,
+                     slo=slo, seed=seed, n_requests=n_requests)
+
+
+def store_replica_capacity(key: str, rate_per_s: float) -> None:
+    """Put a capacity [requests/s] computed elsewhere (a worker process) in the cache."""
+    from siliconomics.serving.fleet_cache import FLEETS, cache_mode
+
+    FLEETS.put(key, float(rate_per_s), cache_mode(), lambda r: {"rate_per_s": r})
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from siliconomics.catalog.sourced import read_yaml
-from siliconomics.errors import CatalogError
+from siliconomics.errors import CatalogError, SiliconomicsError
 from siliconomics.inputs import check_keys, parse_model
 from siliconomics.serving.capacity import CapacityResult, Progress, max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
@@ -173,6 +173,36 @@ def size_fleets(jobs: Sequence[FleetJob], *, executor: MapExecutor | None = None
         found[i] = result
         FLEETS.put(keys[i], result, mode, FleetResult.to_dict)
     return [r for r in found if isinstance(r, FleetResult)]
+
+
+def prefetch_fleets(jobs: Sequence[FleetJob], executor: MapExecutor | None, *,
+                    core: Core = DEFAULT_CORE) -> int:
+    """Size the jobs that are not cached yet through ``executor`` and put them in the fleet
+    cache, so that later :func:`size_fleet` calls with the same inputs are hits (a caller
+    that knows its fleets in advance sizes them in parallel, then asks in its own order).
+    A job whose sizing raises a :class:`SiliconomicsError` (does not fit, SLO unreachable)
+    is left out: the caller's own sizing meets and reports it. Returns the fleets sized."""
+    mode = cache_mode()
+    if mode == "off":
+        return 0
+    todo: dict[str, FleetJob] = {}
+    for job in jobs:
+        key = job.key()
+        if key not in todo and FLEETS.get(key, mode, FleetResult.from_dict) is None:
+            todo[key] = job
+    sized = run_map(executor, _size_fleet_or_none, [(job, core) for job in todo.values()],
+                    "sizing fleets")
+    for key, result in zip(todo, sized, strict=True):
+        if result is not None:
+            FLEETS.put(key, result, mode, FleetResult.to_dict)
+    return sum(r is not None for r in sized)
+
+
+def _size_fleet_or_none(item: tuple[FleetJob, Core]) -> FleetResult | None:
+    try:
+        return _size_fleet_task(item)
+    except (SiliconomicsError, ValueError):  # ValueError: a deployment the model refuses
+        return None
 
 
 def _as_asked(found: FleetResult, job: FleetJob) -> FleetResult:
