@@ -48,8 +48,9 @@ Progress = Callable[[int], None]
 #: one block in flight per thread holds about 15 MB.
 BLOCK = 1024
 #: Blocks handed to the executor at a time: bounds the memory of block results not yet
-#: added (a few MB), while giving every worker several blocks.
-WAVE_BLOCKS = 16
+#: added (64 x ~100 kB), while giving every worker many blocks (a worker idles only at the
+#: end of a wave, waiting for the others).
+WAVE_BLOCKS = 64
 #: Most draws ``run_monte_carlo`` accepts (memory of the NPV arrays: 8 bytes x options).
 MAX_DRAWS = 5_000_000
 

@@ -88,7 +88,10 @@ class Context:
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, key: str) -> FloatArray:
-        return np.broadcast_to(self.p[key], (self.n,))
+        v = self.p[key]  # sampled draws already have the shape: no view needed
+        if isinstance(v, np.ndarray) and v.shape == (self.n,):
+            return v
+        return np.broadcast_to(v, (self.n,))
 
     def opt(self, key: str, default: float) -> FloatArray:
         return self.get(key) if key in self.p else np.full(self.n, default)
