@@ -375,7 +375,7 @@ def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
     from siliconomics.serving.fleet import FleetJob, prefetch_fleets
     from siliconomics.serving.fleet_cache import FLEETS, cache_mode
 
-    if cache_mode() == "off":
+    if cache_mode() == "off" or not requests:
         return
     from siliconomics.serving import compiled
 

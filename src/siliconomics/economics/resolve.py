@@ -457,7 +457,7 @@ class _Builder:
             where = f"{self.c.where}: options[{i}] ({o.id})"
             try:
                 requests += self._requests(o, where)
-            except SiliconomicsError:
+            except (SiliconomicsError, ValueError):
                 continue  # reported when the option is resolved
         prefetch(self.spec.model, requests, self.spec.traffic, self.c.setup, executor)
 
