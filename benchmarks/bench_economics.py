@@ -100,13 +100,14 @@ def main() -> int:
     if "--million" in sys.argv:
         ok = _million(s) and ok
     study_s = _study_new_process("siliconomics study end to end (new process, fleet cache "
-                                 "in memory: everything simulated)", {})
+                                 "in memory: everything simulated)",
+                                 {"SILICONOMICS_FLEET_CACHE": "memory"})
     with tempfile.TemporaryDirectory() as cache:
         disk = {"SILICONOMICS_FLEET_CACHE": "disk", "SILICONOMICS_CACHE_DIR": cache}
-        _study_new_process("siliconomics study, new process, fleet cache on disk (first run: "
-                           "fills it)", disk)
-        _study_new_process("siliconomics study, new process, fleet cache on disk (second run: "
-                           "no simulation)", disk)
+        _study_new_process("siliconomics study, new process, fleet cache on disk (the "
+                           "command's default; first run: fills it)", disk)
+        _study_new_process("siliconomics study, new process, fleet cache on disk (the "
+                           "command's default; second run: no simulation)", disk)
     print(f"recommended: {r.recommended}")
     return 0 if ok and study_s < 60 else 1
 

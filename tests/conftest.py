@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +15,11 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the siliconomics command keeps sized fleets on disk: tests (and the commands they start)
+# use a throw-away directory, not the user's ~/.cache
+if "SILICONOMICS_CACHE_DIR" not in os.environ:
+    os.environ["SILICONOMICS_CACHE_DIR"] = tempfile.mkdtemp(prefix="siliconomics-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["SILICONOMICS_CACHE_DIR"], True)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -103,6 +103,30 @@ def test_unknown_cache_mode_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch)
         size_fleet(TRAFFIC, DEP, **SMALL)  # type: ignore[arg-type]
 
 
+def test_the_command_defaults_to_the_disk_layer_best_effort(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from siliconomics.serving import fleet_cache
+
+    monkeypatch.delenv("SILICONOMICS_FLEET_CACHE", raising=False)
+    monkeypatch.setattr(fleet_cache, "_default", {"mode": "memory", "best_effort": False})
+    assert cache_mode() == "memory"  # the library's default
+    fleet_cache.use_disk_by_default()  # what the siliconomics command does
+    assert cache_mode() == "disk"
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "off")
+    assert cache_mode() == "off"  # an explicit setting still decides
+    monkeypatch.delenv("SILICONOMICS_FLEET_CACHE")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SILICONOMICS_CACHE_DIR", str(blocker))
+    cache = FleetCache()
+    cache.put("k", 1, cache_mode(), lambda v: {"v": v})  # cannot write: warn, keep in memory
+    assert "warning: fleet cache: cannot write" in capsys.readouterr().err
+    assert cache_mode() == "memory" and cache.get("k", "memory", lambda d: d) == 1
+    monkeypatch.setenv("SILICONOMICS_FLEET_CACHE", "disk")  # asked for: an error
+    with pytest.raises(SiliconomicsError, match="cannot write"):
+        cache.put("k2", 2, cache_mode(), lambda v: {"v": v})
+
+
 def test_memory_layer_is_bounded() -> None:
     cache = FleetCache(entries=3)
     for i in range(5):

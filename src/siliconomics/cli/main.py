@@ -130,5 +130,8 @@ def _keep_freed_memory() -> None:
 
 
 def entry() -> None:
+    from siliconomics.serving.fleet_cache import use_disk_by_default
+
     _keep_freed_memory()
+    use_disk_by_default()  # a second run reuses the fleets the first sized
     sys.exit(main())

@@ -15,10 +15,11 @@ ran is not in the key: both give identical results.
 
 Layers, chosen by the environment variable ``SILICONOMICS_FLEET_CACHE``:
 
-* ``memory`` (default): a per-process LRU of :data:`MEMORY_ENTRIES` fleets;
-* ``disk``: memory, then one JSON file per fleet under ``$SILICONOMICS_CACHE_DIR/fleets``
-  (default ``$XDG_CACHE_HOME/siliconomics`` or ``~/.cache/siliconomics``), so a new process
-  (a second ``study`` run, a dashboard restart) reuses fleets sized before;
+* ``memory`` (the library's default): a per-process LRU of :data:`MEMORY_ENTRIES` fleets;
+* ``disk`` (the ``siliconomics`` command's default, :func:`use_disk_by_default`): memory,
+  then one JSON file per fleet under ``$SILICONOMICS_CACHE_DIR/fleets`` (default
+  ``$XDG_CACHE_HOME/siliconomics`` or ``~/.cache/siliconomics``), so a new process (a second
+  ``study`` run, a dashboard restart) reuses fleets sized before;
 * ``off``: no caching.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
@@ -48,9 +50,28 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".csv", ".jsonl")
 
 
+_default: dict[str, Any] = {"mode": "memory", "best_effort": False}
+"""The mode when ``SILICONOMICS_FLEET_CACHE`` is not set, and whether it is a default the
+user did not ask for (so a directory that cannot be written degrades instead of failing)."""
+
+
+def use_disk_by_default() -> None:
+    """Make the disk layer this process's default (the ``siliconomics`` command calls it:
+    a second run reuses the fleets of the first; the key carries a digest of the package's
+    code and data, so a changed version never reads old fleets). Best effort: if the cache
+    directory cannot be written, one warning, and fleets stay in memory. An explicit
+    ``SILICONOMICS_FLEET_CACHE`` still decides, and an explicit ``disk`` that cannot write
+    is an error."""
+    _default.update(mode="disk", best_effort=True)
+
+
 def cache_mode() -> Mode:
-    """The layer setting from ``SILICONOMICS_FLEET_CACHE`` (one-line error if unknown)."""
-    raw = os.environ.get(ENV_MODE, "memory").strip().lower() or "memory"
+    """The layer setting from ``SILICONOMICS_FLEET_CACHE``, else the process default
+    (one-line error if unknown)."""
+    raw = os.environ.get(ENV_MODE, "").strip().lower()
+    if not raw:
+        mode_default: Mode = _default["mode"]
+        return mode_default
     for mode in MODES:
         if raw == mode:
             return mode
@@ -227,6 +248,12 @@ class FleetCache:
             tmp.write_text(json.dumps(value, allow_nan=True), encoding="utf-8")
             tmp.replace(path)  # atomic: parallel workers never see a partial file
         except OSError as exc:
+            if _default["best_effort"] and not os.environ.get(ENV_MODE, "").strip():
+                _default.update(mode="memory", best_effort=False)
+                print(f"warning: fleet cache: cannot write {path} ({exc.strerror}); sized "
+                      f"fleets are kept in memory only (set {ENV_DIR} to a writable "
+                      "directory to reuse them across runs)", file=sys.stderr)
+                return
             raise SiliconomicsError(f"fleet cache: cannot write {path} ({exc.strerror}); "
                                     f"set {ENV_DIR} to a writable directory or "
                                     f"{ENV_MODE}=memory") from None
