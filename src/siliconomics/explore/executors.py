@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from siliconomics.errors import SiliconomicsError
 
@@ -85,15 +85,15 @@ class SerialExecutor:
         return results
 
 
-@dataclass(frozen=True)
-class LocalExecutor:
-    """Processes on this machine (``concurrent.futures``); ``max_workers=None`` = all cores."""
+class _PoolExecutor:
+    """A ``concurrent.futures`` pool over this machine's cores (``max_workers=None`` = all);
+    results in the order of the items whatever order they finish in."""
 
-    max_workers: int | None = None
-    name: str = "local"
+    max_workers: int | None
+    pool: ClassVar[type[ProcessPoolExecutor] | type[ThreadPoolExecutor]]
 
     def workers(self, n_items: int) -> int:
-        """Processes actually started for ``n_items`` items [count]."""
+        """Workers actually started for ``n_items`` items [count]."""
         cores = self.max_workers or os.cpu_count() or 1
         return max(1, min(cores, n_items))
 
@@ -111,7 +111,7 @@ class LocalExecutor:
         if n_workers == 1:
             return SerialExecutor().map(fn, items, progress=progress)
         results: list[R | None] = [None] * len(items)
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        with self.pool(max_workers=n_workers) as pool:
             futures = {pool.submit(fn, item): index for index, item in enumerate(items)}
             for done, future in enumerate(as_completed(futures), start=1):
                 results[futures[future]] = future.result()
@@ -121,39 +121,22 @@ class LocalExecutor:
 
 
 @dataclass(frozen=True)
-class ThreadExecutor:
+class LocalExecutor(_PoolExecutor):
+    """Processes on this machine; ``max_workers=None`` = all cores."""
+
+    max_workers: int | None = None
+    name: str = "local"
+    pool: ClassVar[type[ProcessPoolExecutor]] = ProcessPoolExecutor
+
+
+@dataclass(frozen=True)
+class ThreadExecutor(_PoolExecutor):
     """Threads in this process; ``max_workers=None`` = all cores. Useful only when ``fn``
     spends its time outside the GIL."""
 
     max_workers: int | None = None
     name: str = "threads"
-
-    def workers(self, n_items: int) -> int:
-        """Threads actually started for ``n_items`` items [count]."""
-        cores = self.max_workers or os.cpu_count() or 1
-        return max(1, min(cores, n_items))
-
-    def map(
-        self,
-        fn: Callable[[T], R],
-        items: Sequence[T],
-        *,
-        description: str | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> list[R]:
-        if not items:
-            return []
-        n_workers = self.workers(len(items))
-        if n_workers == 1:
-            return SerialExecutor().map(fn, items, progress=progress)
-        results: list[R | None] = [None] * len(items)
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            futures = {pool.submit(fn, item): index for index, item in enumerate(items)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, len(items))
-        return results  # type: ignore[return-value]
+    pool: ClassVar[type[ThreadPoolExecutor]] = ThreadPoolExecutor
 
 
 def _import_ray() -> Any:
