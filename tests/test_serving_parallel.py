@@ -93,3 +93,18 @@ def test_explore_executors_give_the_same_fleet() -> None:
     assert size_fleet(TRAFFIC, DEP, executor=get_executor("serial"), **kw) == in_process
     assert size_fleet(TRAFFIC, DEP, executor=get_executor("local", max_workers=2),
                       **kw) == in_process
+
+
+def test_step_table_does_not_depend_on_what_ran_before() -> None:
+    # A larger table tabulated earlier in the process used to serve smaller needs, so the
+    # checked surrogate error in every result (step_error_frac) depended on the process's
+    # history and a worker's result differed from the parent's.
+    from siliconomics.serving.deployment import TABLE_SIZE_STEP, step_table
+    from siliconomics.serving.stepmodel import tabulate
+
+    step = DEP.model_copy(update={"tp": 4}).step_model()
+    big = step_table(step, 40_000)
+    small = step_table(step, 8_400)
+    assert small is not big and small.max_tokens == 9 * TABLE_SIZE_STEP
+    assert small.max_rel_error == tabulate(step, 9 * TABLE_SIZE_STEP).max_rel_error
+    assert step_table(step, 8_300) is small  # nearby needs share a table

@@ -154,16 +154,23 @@ def _step_model(model: str, hardware: str, tp: int, pp: int, ep: int, weight_dty
     return _PipelineStages(inner, pp) if pp > 1 else inner
 
 
-_TABLES: dict[int, tuple[StepModel, StepTable]] = {}
+TABLE_SIZE_STEP = 1024
+"""Step tables span a multiple of this many tokens per iteration [tokens]."""
+_TABLES: dict[tuple[int, int], tuple[StepModel, StepTable]] = {}
 
 
 def step_table(step: StepModel, max_tokens: int) -> StepTable:
-    """Tabulate ``step`` (cached per model object; a larger table serves smaller needs)."""
-    key = id(step)
+    """Tabulate ``step`` for at least ``max_tokens`` tokens per iteration, cached per model
+    object and size (``max_tokens`` rounded up to a multiple of :data:`TABLE_SIZE_STEP`, so
+    nearby needs share a table). A need is always served by the table of its own size, never
+    a larger one tabulated earlier: the table and its checked error (``step_error_frac`` in
+    every result) depend only on the model and the need, not on what ran before in the
+    process."""
+    size = -(-max(int(max_tokens), 1) // TABLE_SIZE_STEP) * TABLE_SIZE_STEP
+    key = (id(step), size)
     cached = _TABLES.get(key)
-    if cached is not None and cached[0] is step and cached[1].max_tokens >= max_tokens:
+    if cached is not None and cached[0] is step:
         return cached[1]
-    size = max(max_tokens, 2 * cached[1].max_tokens if cached else 0)
     table = tabulate(step, size)
     _TABLES[key] = (step, table)
     return table
