@@ -154,7 +154,7 @@ def _step_model(model: str, hardware: str, tp: int, pp: int, ep: int, weight_dty
     return _PipelineStages(inner, pp) if pp > 1 else inner
 
 
-TABLE_SIZE_STEP = 1024
+TABLE_SIZE_STEP = 256
 """Step tables span a multiple of this many tokens per iteration [tokens]."""
 _TABLES: dict[tuple[int, int], tuple[StepModel, StepTable]] = {}
 
