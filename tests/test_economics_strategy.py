@@ -341,3 +341,23 @@ def test_stack_and_calibration_are_resolved_once_into_objects(monkeypatch: Any) 
     with pytest.raises(SiliconomicsError, match=r"toy.yaml: options\[0\] \(buy\)\.roadmap\[0\]"
                                                 r": unknown stack 'no-such'"):
         resolve(scenario_from_dict(d, where="toy.yaml"))
+
+
+def test_options_read_the_sampled_inputs_read_only() -> None:
+    # Context.get hands an option the sampled array itself (no copy, for speed); an
+    # in-place write in an option must fail loudly instead of changing the other options'
+    # inputs.
+    from dataclasses import replace
+
+    from siliconomics.economics.strategy import Context, Option, OptionPaths, StrategyModel
+
+    class Writer(Option):
+        type = "writer"
+
+        def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+            ctx.get("econ.pue")[:] = 0.0
+            raise AssertionError("the write went through")
+
+    model = replace(BASE.strategy, options=(Writer("w", "writes its inputs"),))
+    with pytest.raises(ValueError, match="read-only"):
+        run_monte_carlo(model, draws=10, seed=0)

@@ -620,6 +620,12 @@ def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
     return dict(evaluate_each(model, p, events, demand_scale))
 
 
+def _read_only(value: FloatArray) -> FloatArray:
+    view = np.asarray(value).view()
+    view.flags.writeable = False
+    return view
+
+
 def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
                   events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
                   ) -> Iterator[tuple[str, OptionPaths]]:
@@ -634,7 +640,10 @@ def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
     scale = np.broadcast_to(np.asarray(demand_scale, float), (n,))
     demand = demand_path(g("traffic.daily_users") * scale, g("traffic.queries_per_user_per_day"),
                          g("traffic.growth_frac_per_year"), model.horizon_quarters)
-    ctx = Context(p=p, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
+    # the options read the sampled arrays themselves (Context.get): read-only views, once
+    # per evaluation, so an in-place write in an option is an error, not a corrupted input
+    frozen = {k: _read_only(v) for k, v in p.items()}
+    ctx = Context(p=frozen, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
                   events=events, unserved_usd_per_query=model.unserved_usd_per_query,
                   power_budget=model.power_budget)
     for opt in model.options:
