@@ -30,7 +30,8 @@ peak wins. This is the serving layer's deployment search restricted to TP (batch
 budget and aggregated mode at the vLLM defaults), run through ``size_fleet`` directly because
 the fleet, not a single replica's capacity, is what the economics needs. Fleets and the
 response surface's replica capacities go through the serving layer's fleet cache (keyed by
-everything that determines them; kept across processes with SILICONOMICS_FLEET_CACHE=disk).
+everything that determines them; kept on disk across processes by the ``siliconomics``
+command, see :mod:`siliconomics.serving.fleet_cache`).
 """
 
 from __future__ import annotations

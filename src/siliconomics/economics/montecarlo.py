@@ -11,11 +11,8 @@ work is NumPy and the ``nogil`` fleet kernel); blocks are handed out a few at a 
 their sums added in block order, so memory stays flat in the number of draws and the result
 depends only on (scenario, draws, seed, block), never on the executor or its workers.
 
-Measured (``benchmarks/bench_economics.py --million``; chatgpt-2023: 5 options, 32
-quarters, 94 inputs; 2 shared cores): 1,000,000 draws in 47 s wall with the threads getting
-about one core, the Monte Carlo adding 125 MB to the resolved scenario's 221 MB (346 MB
-peak); before this layout 117 s and 890 MB. Details and the split of the time in
-``docs/economics.md``.
+Measured and where the time goes: ``docs/economics.md`` (``benchmarks/bench_economics.py
+--million``).
 
 The deterministic calculation (:func:`deterministic`) takes every input at its central value
 and the expectation over the discrete events (first-pass success, respin, failure)

@@ -154,8 +154,8 @@ def replica_capacity_per_s(deployment: Deployment, traffic: Traffic, slo: Slo | 
                            *, seed: int = 0, n_requests: int = 3000,
                            core: Core = DEFAULT_CORE) -> float:
     """:func:`max_rate_at_slo`'s rate [requests/s] through the fleet cache (its key: the
-    same inputs as a fleet's plus ``kind``), so that with ``SILICONOMICS_FLEET_CACHE=disk``
-    a new process reuses it as it reuses fleets (e.g. a study's response surfaces). An
+    same inputs as a fleet's plus ``kind``), so that with the disk layer (the command's
+    default) a new process reuses it as it reuses fleets (a study's response surfaces). An
     unreachable SLO is raised, not stored."""
     from siliconomics.serving.fleet_cache import FLEETS, cache_mode
 
