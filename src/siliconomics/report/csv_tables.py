@@ -1,16 +1,16 @@
-"""The report's tables for analysts, as DataFrames written to CSV (machine names, full
-precision); the HTML shows the same facts with words and units."""
+"""The report's tables for analysts, as rows written to CSV (machine names, full precision;
+:func:`siliconomics.economics.export.write_table`); the HTML shows the same facts with
+words and units."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
+from siliconomics.economics.export import Table
 from siliconomics.report.briefing import Briefing
 
 
-def tables(b: Briefing) -> dict[str, pd.DataFrame]:
+def tables(b: Briefing) -> dict[str, Table]:
     """The tables by name (each written as ``<name>.csv``)."""
     r = b.result
     j = b.to_json()
@@ -26,30 +26,34 @@ def tables(b: Briefing) -> dict[str, pd.DataFrame]:
             "npv_mean_usd": v["npv_mean_usd"], "npv_p05_usd": v["npv_p05_usd"],
             "npv_p95_usd": v["npv_p95_usd"], "prob_best": v["prob_best"],
         })
-    out = {"options": pd.DataFrame(rows)}
-    out["breakdown"] = pd.DataFrame(
-        [{"option": k} | v["breakdown_usd_per_day"]
-         | {"idle_capacity_included_usd_per_day": v["idle_capacity_usd_per_day"]}
-         for k, v in j["options"].items()]
-    ).fillna(0.0)
-    out["tornado"] = pd.DataFrame(j["strategy"]["tornado"]["bars"])
-    out["inputs"] = pd.DataFrame(
-        [{"input": i.name, "low": i.low, "central": i.central, "high": i.high,
-          "source": i.source} for i in b.inputs]
-    )
+    out = {"options": rows}
+    breakdown = [{"option": k} | v["breakdown_usd_per_day"]
+                 | {"idle_capacity_included_usd_per_day": v["idle_capacity_usd_per_day"]}
+                 for k, v in j["options"].items()]
+    columns = dict.fromkeys(c for row in breakdown for c in row)
+    out["breakdown"] = [{c: _or_zero(row.get(c)) for c in columns} for row in breakdown]
+    out["tornado"] = list(j["strategy"]["tornado"]["bars"])
+    out["inputs"] = [{"input": i.name, "low": i.low, "central": i.central, "high": i.high,
+                      "source": i.source} for i in b.inputs]
     if b.show_four_cents and r.explanation is not None:
-        out["four_cents"] = pd.DataFrame([vars(s) for s in r.explanation[2]])
-    out["capacity"] = pd.DataFrame([_capacity_row(k, v) for k, v in j["options"].items()])
-    silicon = [{"option": k} | v["silicon"] for k, v in j["options"].items() if v["silicon"]]
+        out["four_cents"] = [vars(s) for s in r.explanation[2]]
+    out["capacity"] = [_capacity_row(k, v) for k, v in j["options"].items()]
+    silicon = [{"option": k} | {c: x for c, x in v["silicon"].items() if c != "path"}
+               for k, v in j["options"].items() if v["silicon"]]
     if silicon:
-        out["silicon"] = pd.DataFrame(silicon).drop(columns=["path"])
+        out["silicon"] = silicon
     if j["own_model"] is not None and j["reproduction"] is not None:
-        out["own_model"] = pd.DataFrame([
+        out["own_model"] = [
             {"sizing": "SemiAnalysis assumptions (FLOP utilisation, 50% busy)"}
             | _repro_row(j["reproduction"]),
             {"sizing": "siliconomics serving + performance model"} | _repro_row(j["own_model"]),
-        ])
+        ]
     return out
+
+
+def _or_zero(value: Any) -> Any:
+    """A cost category an option does not have is 0 USD/day, not a blank cell."""
+    return 0.0 if value is None or value != value else value
 
 
 def _repro_row(x: dict[str, Any]) -> dict[str, Any]:

@@ -32,11 +32,20 @@ COLOURS = ("#1f5fa8", "#5b9bd5", "#8faadc", "#f2a93b", "#7f7f7f", "#2e8b57", "#c
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 13}
 #: How many inputs the tornado shows (the rest are in the table/CSV).
 TORNADO_BARS = 10
+#: The Plotly template every chart is drawn with.
+TEMPLATE = "plotly_white"
 
 
 def wrap(text: str, width: int = 28) -> str:
     """A long label on several lines (Plotly breaks lines at ``<br>``)."""
     return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _figure() -> go.Figure:
+    """An empty figure with the charts' template. Given when the figure is made, so that
+    Plotly does not first copy in its default template (built on first use, about 0.1 s in
+    a new process) only for it to be replaced."""
+    return go.Figure(layout={"template": TEMPLATE})
 
 
 def _layout(fig: go.Figure, title: str, height: int, *, legend_below: bool = False
@@ -45,7 +54,7 @@ def _layout(fig: go.Figure, title: str, height: int, *, legend_below: bool = Fal
     legend = ({"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0.0} if legend_below
               else {"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02})
     fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, height=height,
-                      template="plotly_white", font=FONT,
+                      font=FONT,
                       margin={"l": 10, "r": 20, "t": 50, "b": 40}, legend=legend)
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(automargin=True)
@@ -62,7 +71,7 @@ def cost_per_query(b: Briefing, *, legend_below: bool = False) -> go.Figure:
     opts = _by_cost(b)
     names = [wrap(o.label) for o in opts]
     qpd = b.queries_per_day
-    fig = go.Figure()
+    fig = _figure()
     used = [c for c in CATEGORIES if any(c in o.breakdown_usd_per_day for o in opts)]
     extra = sorted({c for o in opts for c in o.breakdown_usd_per_day} - set(CATEGORIES))
     for i, cat in enumerate(used + extra):
@@ -89,7 +98,7 @@ def npv_distribution(b: Briefing) -> go.Figure:
     [USD bn]: whiskers 5th-95th percentile, box 25th-75th, line at the median, diamond at
     the mean; P(best) in the option's name. Higher (less negative) is better."""
     opts = sorted(b.options, key=lambda o: o.npv_mean_usd)
-    fig = go.Figure()
+    fig = _figure()
     for o in opts:
         q = [o.npv_percentile_usd(p) / 1e9 for p in (5, 25, 50, 75, 95)]
         name = f"{wrap(o.label)}<br><b>best in {fmt.pct(o.prob_best)}</b>"
@@ -117,7 +126,7 @@ def tornado(b: Briefing, n: int = TORNADO_BARS) -> go.Figure:
     names = [wrap(f"{fmt.label(t.name, unit=False)} ({fmt.value(t.name, t.low)} to "
                   f"{fmt.value(t.name, t.high)})", 44) for t in rows]
     base = b.tornado_base_usd / 1e9
-    fig = go.Figure()
+    fig = _figure()
     for attr, label, colour in (("metric_at_low_usd", "input at its low end", "#5b9bd5"),
                                 ("metric_at_high_usd", "input at its high end", "#f2a93b")):
         vals = [getattr(t, attr) / 1e9 - base for t in rows]
@@ -137,7 +146,7 @@ def fleet_over_time(b: Briefing, option_ids: Sequence[str] | None = None) -> go.
     """Chips in service per quarter (mean over draws) per option; GPUs solid, custom chips
     dashed, logarithmic axis."""
     years = b.quarters_years
-    fig = go.Figure()
+    fig = _figure()
     chosen = [o for o in b.options if option_ids is None or o.id in option_ids]
     for i, o in enumerate(chosen):
         colour = COLOURS[i % len(COLOURS)]
@@ -179,7 +188,7 @@ def fleet_power(b: Briefing) -> go.Figure:
     generation x that chip's TDP (the chips alone; servers, cooling and PUE are in the cost,
     not in this line). Rented chips draw power in the provider's data centre: left out."""
     years = b.quarters_years
-    fig = go.Figure()
+    fig = _figure()
     for i, o in enumerate(b.options):
         tdps = _tdp_by_vintage(b, o.id)
         watts = np.zeros(len(years))
@@ -206,7 +215,7 @@ def fleet_by_vintage(b: Briefing, option_ids: Sequence[str] | None = None) -> go
     chosen = [o for o in b.options if option_ids is None or o.id in option_ids]
     cols = 2 if len(chosen) > 1 else 1
     rows = -(-len(chosen) // cols)
-    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, figure=_figure(),
                         subplot_titles=[wrap(o.label, 60) for o in chosen],
                         vertical_spacing=min(0.3 / rows, 0.12))
     years = b.calendar_years
@@ -236,7 +245,7 @@ def levelised_vs_steady(b: Briefing) -> go.Figure:
     levelised over the horizon (PV of all costs / PV of queries served)."""
     opts = sorted(b.options, key=lambda o: o.levelised_usd_per_query, reverse=True)
     names = [wrap(o.label) for o in opts]
-    fig = go.Figure()
+    fig = _figure()
     fig.add_trace(go.Bar(y=names, x=[o.cost_per_query_usd * 100 for o in opts],
                          orientation="h", name="steady state, today", marker_color="#8faadc",
                          text=[fmt.cents(o.cost_per_query_usd) for o in opts],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs
 
+from siliconomics.economics.export import write_table
 from siliconomics.economics.study import StudyResult
 from siliconomics.errors import SiliconomicsError
 from siliconomics.report import figures, fmt, summary
@@ -212,8 +213,8 @@ def write_briefing(b: Briefing, out_dir: Path) -> Path:
     except OSError as exc:
         raise SiliconomicsError(f"report folder {out_dir}: cannot create it ({exc.strerror})") from None
     csvs = tables(b)
-    for name, df in csvs.items():
-        df.to_csv(out_dir / f"{name}.csv", index=False)
+    for name, rows in csvs.items():
+        write_table(rows, out_dir / f"{name}.csv")
     path = out_dir / "report.html"
     path.write_text(render_briefing(b, csv_names=tuple(csvs)), encoding="utf-8")
     return path
