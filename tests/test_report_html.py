@@ -144,3 +144,22 @@ def test_report_in_chromium_at_1400_px_fits_the_page(report: Path, browser: Any)
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 100_000
     page.close()
+
+
+def test_charts_are_drawn_with_the_template_a_figure_object_would_carry() -> None:
+    """:func:`figures.themed` gives a chart the template outside the figure object (so no
+    figure copies it): the result must be the JSON of the same figure given the template
+    the usual way, key order included (the report's bytes depend on it)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from siliconomics.report import figures
+
+    fig = figures._figure()
+    usual = go.Figure()  # Plotly's default template, then ours: how the charts were made
+    for f in (fig, usual):
+        f.add_trace(go.Bar(x=[1.0, 2.0], y=["a", "b"], orientation="h"))
+        f.update_layout(height=300)
+    usual.update_layout(template=figures.TEMPLATE)
+    assert pio.to_json(figures.themed(fig), validate=False) == usual.to_json()
+    assert figures.themed(fig)["layout"]["template"]["layout"]["plot_bgcolor"] == "white"

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import dash
+import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
 from siliconomics.dashboard import chip_page, perf_page
@@ -43,9 +44,9 @@ def _index(title: str) -> str:
             "{%renderer%}</footer></body></html>")
 
 
-def _graph(graph_id: str, figure: Any = None) -> dcc.Loading:
+def _graph(graph_id: str, figure: go.Figure | None = None) -> dcc.Loading:
     graph = dcc.Graph(id=graph_id, config={"displayModeBar": False},
-                      **({} if figure is None else {"figure": figure}))
+                      **({} if figure is None else {"figure": figures.themed(figure)}))
     return dcc.Loading(graph, type="dot")
 
 
@@ -144,7 +145,7 @@ def warm_up(session: Session, key: str) -> None:
     b = session.briefing(key)
     for make in (figures.cost_per_query, figures.tornado, figures.npv_distribution,
                  figures.fleet_over_time, figures.fleet_power):
-        make(b)
+        figures.themed(make(b))
 
 
 def _register(app: dash.Dash, session: Session) -> None:
@@ -189,8 +190,9 @@ def _register(app: dash.Dash, session: Session) -> None:
         if not visible(path, "Decision") or shown == now:  # hidden, or already showing it
             return (dash.no_update,) * 6
         b = session.briefing(key, changed or {})
-        return (_summary(b), options_table(b, "decision"), figures.cost_per_query(b),
-                figures.tornado(b), figures.npv_distribution(b), now)
+        return (_summary(b), options_table(b, "decision"),
+                figures.themed(figures.cost_per_query(b)), figures.themed(figures.tornado(b)),
+                figures.themed(figures.npv_distribution(b)), now)
 
     @app.callback(
         Output("whatif-result", "children"), Output("whatif-status", "children"),
@@ -208,7 +210,7 @@ def _register(app: dash.Dash, session: Session) -> None:
                   f"Changed inputs: {changes}.")
         return ([html.P(summary.decision(b), id="whatif-decision", className="sx-decision"),
                  options_table(b, "whatif")], status,
-                figures.cost_per_query(b, legend_below=True))
+                figures.themed(figures.cost_per_query(b, legend_below=True)))
 
     @app.callback(
         Output("fleet-vintage", "figure"), Output("fleet-chips", "figure"),
@@ -218,8 +220,9 @@ def _register(app: dash.Dash, session: Session) -> None:
         if not visible(path, "Fleet"):
             return (dash.no_update,) * 4
         b = session.briefing(key, changed or {})
-        return (figures.fleet_by_vintage(b), figures.fleet_over_time(b), figures.fleet_power(b),
-                _fleet_table(b))
+        return (figures.themed(figures.fleet_by_vintage(b)),
+                figures.themed(figures.fleet_over_time(b)),
+                figures.themed(figures.fleet_power(b)), _fleet_table(b))
 
     @app.callback(Output("scenario-key", "data"), Output("scenario-upload-error", "children"),
                   Output("scenario-upload-ok", "children"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 
 import plotly.graph_objects as go
+import plotly.io as pio
+
+from siliconomics.report.figures import themed
 
 
 def table(headers: list[str], rows: list[list[str]], *, text_cols: tuple[int, ...] = (),
@@ -28,6 +31,9 @@ def table(headers: list[str], rows: list[list[str]], *, text_cols: tuple[int, ..
 
 
 def chart(fig: go.Figure, name: str) -> str:
-    body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}",
+    """The figure with the charts' template (:func:`~siliconomics.report.figures.themed`)
+    as an HTML div (plotly.js is in the page's head)."""
+    body = pio.to_html(themed(fig), validate=False, full_html=False, include_plotlyjs=False,
+                       div_id=f"chart-{name}",
                        config={"displayModeBar": False, "responsive": True})
     return f"<div class='chart' data-chart='{name}'>{body}</div>"
