@@ -45,8 +45,8 @@ def _index(title: str) -> str:
 
 
 def _graph(graph_id: str, figure: go.Figure | None = None) -> dcc.Loading:
-    graph = dcc.Graph(id=graph_id, config={"displayModeBar": False},
-                      **({} if figure is None else {"figure": figures.themed(figure)}))
+    extra: dict[str, Any] = {} if figure is None else {"figure": figures.themed(figure)}
+    graph = dcc.Graph(id=graph_id, config={"displayModeBar": False}, **extra)
     return dcc.Loading(graph, type="dot")
 
 

@@ -66,7 +66,7 @@ def template_json() -> dict[str, Any]:
 def themed(fig: go.Figure) -> dict[str, Any]:
     """``fig`` as a figure mapping (``data``, ``layout``) with the charts' template, what the
     report and the dashboard draw."""
-    out = fig.to_dict()
+    out: dict[str, Any] = fig.to_dict()
     layout = {k: v for k, v in out["layout"].items() if k != "template"}
     return out | {"layout": {"template": template_json()} | layout}
 
