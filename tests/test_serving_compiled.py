@@ -16,8 +16,15 @@ from serving_doubles import LinearStep
 from siliconomics.errors import SiliconomicsError
 from siliconomics.serving.capacity import max_rate_at_slo
 from siliconomics.serving.deployment import Deployment, Slo
+from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
-from siliconomics.serving.sim import SchedulerConfig, SimResult, required_table_tokens, simulate
+from siliconomics.serving.sim import (
+    SchedulerConfig,
+    SimResult,
+    TtftStop,
+    required_table_tokens,
+    simulate,
+)
 from siliconomics.serving.stepmodel import tabulate
 from siliconomics.serving.traffic import (
     AZURE_CONV_INPUT,
@@ -111,3 +118,49 @@ def test_unknown_core_is_refused() -> None:
     table = tabulate(step, required_table_tokens(req, SchedulerConfig()))
     with pytest.raises(SiliconomicsError, match="core must be one of"):
         simulate(req, table, step.kv_capacity_tokens, core="rust")  # type: ignore[arg-type]
+
+
+def test_ttft_stop_identical_and_proves_the_miss() -> None:
+    """A run ended at its TTFT stop: both cores stop at the same iteration with the same
+    partial times, and the whole run's TTFT percentile does miss the target (the stop is a
+    proof, not a guess)."""
+    dep = LLAMA_8XH100
+    req = azure(40.0, 2000, 5)  # overloaded: the queue grows
+    slo = Slo()
+    stop = TtftStop.for_percentile(len(req), 200, slo.percentile, slo.ttft_s)
+    step = dep.step_model()
+    fast = run_replica(dep, req, step, core="compiled", stop=stop)
+    ref = run_replica(dep, req, step, core="python", stop=stop)
+    assert fast.stopped and ref.stopped
+    assert_identical(fast, ref)
+    assert np.isnan(fast.finish_s).sum() > len(req) // 2  # most of the run was skipped
+    full = run_replica(dep, req, step)
+    assert not full.stopped
+    ttft, _ = slo_latencies(full, slo.percentile, 0.1)
+    assert ttft > slo.ttft_s
+    assert np.sum(full.ttft_s[200:] > slo.ttft_s) >= stop.count
+
+
+def test_ttft_stop_never_ends_a_run_that_meets_the_target() -> None:
+    req = azure(2.0, 1500, 1)
+    stop = TtftStop.for_percentile(len(req), 150, 99.0, Slo().ttft_s)
+    fast, ref = (run_replica(LLAMA_8XH100, req, core=c, stop=stop) for c in ("compiled", "python"))
+    assert not fast.stopped and not ref.stopped
+    assert_identical(fast, ref)
+    assert_identical(fast, run_replica(LLAMA_8XH100, req))
+
+
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_capacity_with_early_stops_finds_the_same_rate(core: str) -> None:
+    """Failing probes ended at their TTFT stop: the same passes and fails, so the same rate
+    and the same latencies at it; only the failed probes' latencies are not measured."""
+    kw = {"seed": 3, "n_requests": 1000, "core": core}
+    full = max_rate_at_slo(LLAMA_8XH100, TRAFFIC, Slo(), **kw)  # type: ignore[arg-type]
+    fast = max_rate_at_slo(LLAMA_8XH100, TRAFFIC, Slo(), stop_early=True,
+                           **kw)  # type: ignore[arg-type]
+    assert (fast.rate_per_s, fast.ttft_s, fast.tpot_s, fast.step_error_frac) == (
+        full.rate_per_s, full.ttft_s, full.tpot_s, full.step_error_frac)
+    assert [(c.rate_per_s, c.meets) for c in fast.checks] == [
+        (c.rate_per_s, c.meets) for c in full.checks]
+    assert [c for c in fast.checks if c.meets] == [c for c in full.checks if c.meets]
+    assert any(c.ttft_s == np.inf for c in fast.checks)  # some probe did stop early

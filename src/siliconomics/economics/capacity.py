@@ -423,8 +423,8 @@ def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
 def _capacity_or_none(item: tuple[Deployment, Traffic, Slo, int, int]) -> float | None:
     deployment, traffic, slo, seed, n_requests = item
     try:
-        return max_rate_at_slo(deployment, traffic, slo, seed=seed,
-                               n_requests=n_requests).rate_per_s
+        return max_rate_at_slo(deployment, traffic, slo, seed=seed, n_requests=n_requests,
+                               stop_early=True).rate_per_s
     except (SiliconomicsError, ValueError):
         return None
 

@@ -6,6 +6,14 @@ traffic's lengths arrive (Poisson or gamma), the replica is simulated, and the S
 percentiles of TTFT and TPOT (first ``warmup_frac`` of requests left out) are compared with
 the target. The same seed is used at every rate (common random numbers), so the pass/fail
 boundary is sharp.
+
+With ``stop_early`` (the fleet sizing's searches, which keep only the rate) a probe above
+the light load ends as soon as enough requests have waited longer than the TTFT target for
+their first token that its TTFT percentile must miss the target
+(:meth:`~siliconomics.serving.sim.TtftStop.for_percentile`): the pass/fail answer, and so
+the rate found, are the same as from the whole run, which an overloaded probe would spend
+simulating a queue that has already failed. Such a probe's check records TTFT = inf (known
+to be above the target) and TPOT NaN.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from siliconomics.serving.deployment import Deployment, Slo
 from siliconomics.serving.executor import MapExecutor, run_map
 from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
-from siliconomics.serving.sim import DEFAULT_CORE, Core, SchedulerConfig, SimResult
+from siliconomics.serving.sim import DEFAULT_CORE, Core, SchedulerConfig, SimResult, TtftStop
 from siliconomics.serving.stepmodel import StepModel
 from siliconomics.serving.traffic import LengthDist, Traffic
 
@@ -77,9 +85,15 @@ def chip_hours_per_million_tokens(chips: int, output_tokens_s: float) -> float:
 
 def _check(deployment: Deployment, step: StepModel, traffic: Traffic, slo: Slo, rate: float,
            n_requests: int, seed: int, warmup_frac: float,
-           core: Core = DEFAULT_CORE) -> tuple[SloCheck, SimResult]:
+           core: Core = DEFAULT_CORE, stop_early: bool = False) -> tuple[SloCheck, SimResult]:
     req = traffic.sample(rate, n_requests, np.random.default_rng(seed))
-    result = run_replica(deployment, req, step, core=core)
+    stop = None
+    if stop_early and deployment.mode == "aggregated":
+        stop = TtftStop.for_percentile(n_requests, int(n_requests * warmup_frac),
+                                       slo.percentile, slo.ttft_s)
+    result = run_replica(deployment, req, step, core=core, stop=stop)
+    if result.stopped:
+        return SloCheck(rate, math.inf, math.nan, False), result
     ttft, tpot = slo_latencies(result, slo.percentile, warmup_frac)
     return SloCheck(rate, ttft, tpot, slo.met_by(ttft, tpot)), result
 
@@ -98,8 +112,9 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
                     seed: int = 0, n_requests: int = 3000, warmup_frac: float = 0.1,
                     rel_tol: float = 0.02, step: StepModel | None = None,
                     progress: Progress | None = None,
-                    core: Core = DEFAULT_CORE) -> CapacityResult:
-    """Bisection on the arrival rate for the highest one meeting ``slo`` (see module doc).
+                    core: Core = DEFAULT_CORE, stop_early: bool = False) -> CapacityResult:
+    """Bisection on the arrival rate for the highest one meeting ``slo`` (see module doc;
+    ``stop_early``: end failing probes early, the same rate).
 
     Raises :class:`SloUnreachableError` (with the best p-latencies found) when even a very
     light load misses the target. The result's latencies are those of the highest passing
@@ -110,9 +125,9 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
     checks: list[SloCheck] = []
     passed: list[tuple[SloCheck, SimResult]] = []  # the highest passing probe so far
 
-    def probe(rate: float) -> SloCheck:
+    def probe(rate: float, stop: bool = stop_early) -> SloCheck:
         check, result = _check(deployment, step, traffic, slo, rate, n_requests, seed,
-                               warmup_frac, core)
+                               warmup_frac, core, stop)
         checks.append(check)
         if check.meets:
             passed[:] = [(check, result)]
@@ -123,7 +138,7 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
     guess = _length_guess(step, traffic.input_tokens, traffic.output_tokens,
                           deployment.scheduler) * deployment.instances
     lo, hi = 0.0, guess
-    light = probe(guess * 0.01)
+    light = probe(guess * 0.01, stop=False)  # its latencies are the error's message
     if not light.meets:
         raise SloUnreachableError(
             f"SLO not reachable for {deployment.label()}: even at a light load "
@@ -166,7 +181,7 @@ def replica_capacity_per_s(deployment: Deployment, traffic: Traffic, slo: Slo | 
     if isinstance(found, float):
         return found
     rate = max_rate_at_slo(deployment, traffic, slo, seed=seed, n_requests=n_requests,
-                           core=core).rate_per_s
+                           core=core, stop_early=True).rate_per_s
     store_replica_capacity(key, rate)
     return rate
 

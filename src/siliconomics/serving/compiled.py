@@ -22,15 +22,20 @@ pays the compilation (a few seconds).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
 
 from siliconomics.serving.traffic import FloatArray, IntArray
 
+if TYPE_CHECKING:
+    from siliconomics.serving.sim import TtftStop
+
 STALLED = 1
 """Status returned by the kernel when no request can ever be admitted (internal error)."""
+STOPPED = 2
+"""Status returned by the kernel when the run ended at its TTFT stop (``sim.TtftStop``)."""
 
 # indices of the integer totals returned by the kernel
 _ITERATIONS, _PREFILL_TOKENS, _DECODE_TOKENS, _PREFILL_OUTPUT, _STATUS = range(5)
@@ -146,8 +151,10 @@ def _unlink(nxt_l: Any, prv_l: Any, tail: int, rid: int) -> int:
 @njit(cache=True)  # type: ignore[untyped-decorator,unused-ignore]
 def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, per_ctx: Any,
          block: int, cap: int, budget: int, max_batch: int, chunked: bool,
-         prefilled: bool) -> Any:
-    """The scheduler loop of ``sim._Engine.run`` over arrays (see the module doc)."""
+         prefilled: bool, stop_from: int, stop_ttft: float, stop_count: int) -> Any:
+    """The scheduler loop of ``sim._Engine.run`` over arrays (see the module doc); with
+    ``stop_count`` > 0 it ends once that many requests from ``stop_from`` on had their first
+    token more than ``stop_ttft`` after arriving (``sim.TtftStop``)."""
     n_req = arr.shape[0]
     nan = np.nan
     first = np.full(n_req, nan)
@@ -193,6 +200,7 @@ def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, pe
     first_tokens = 0
     busy = 0.0
     status = 0
+    late = 0
 
     while done < n_req:
         # ---- admit prefilled arrivals (decode pool) straight into the decode set
@@ -383,6 +391,8 @@ def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, pe
             tot = cp_tot[j]
             if first[rid] != first[rid]:
                 first[rid] = now
+                if stop_count > 0 and rid >= stop_from and now - arr[rid] > stop_ttft:
+                    late += 1
             first_tokens += 1
             # join(rid, gen[rid] + 1, tot)
             produced = gen[rid] + 1
@@ -403,6 +413,9 @@ def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, pe
             if n_heap == hf.shape[0]:
                 hf, hr, he = _heap_grow(hf), _heap_grow(hr), _heap_grow(he)
             n_heap = _heap_push(hf, hr, he, n_heap, fin, rid, epoch[rid])
+        if stop_count > 0 and late >= stop_count:
+            status = STOPPED
+            break
 
     totals = np.zeros(5, dtype=np.int64)
     totals[_ITERATIONS] = iterations
@@ -416,25 +429,30 @@ def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, pe
 def run(arrival_s: FloatArray, input_tokens: IntArray, output_tokens: IntArray,
         table_arrays: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
         block_tokens: int, cap_blocks: int, token_budget: int, max_batch: int,
-        chunked_prefill: bool, prefilled: bool
-        ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, list[int], float]:
+        chunked_prefill: bool, prefilled: bool, stop: TtftStop | None = None
+        ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, list[int], float,
+                   bool]:
     """Run the compiled loop; returns (first, finish, admit, produced, preemptions,
-    [iterations, prefill tokens, decode tokens, prefill output tokens], busy [s]).
+    [iterations, prefill tokens, decode tokens, prefill output tokens], busy [s], stopped
+    at ``stop``).
 
     Raises RuntimeError when the loop stalls (an internal error, as in :mod:`sim`).
     """
     base, extra, per_pair, per_ctx = table_arrays
+    stop_from, stop_ttft, stop_count = ((stop.first_request, stop.ttft_s, stop.count)
+                                        if stop is not None else (0, 0.0, 0))
     first, finish, admit, produced, preempt, totals, busy = _run(
         np.ascontiguousarray(arrival_s, dtype=np.float64),
         np.ascontiguousarray(input_tokens, dtype=np.int64),
         np.ascontiguousarray(output_tokens, dtype=np.int64),
         base, extra, per_pair, per_ctx, block_tokens, cap_blocks, token_budget, max_batch,
-        chunked_prefill, prefilled)
+        chunked_prefill, prefilled, int(stop_from), float(stop_ttft), int(stop_count))
     if totals[_STATUS] == STALLED:
         raise RuntimeError("serving simulation stalled (internal error)")
     return (first, finish, admit, produced, preempt,
             [int(totals[i]) for i in (_ITERATIONS, _PREFILL_TOKENS, _DECODE_TOKENS,
-                                      _PREFILL_OUTPUT)], float(busy))
+                                      _PREFILL_OUTPUT)], float(busy),
+            bool(totals[_STATUS] == STOPPED))
 
 
 def warm_up() -> None:

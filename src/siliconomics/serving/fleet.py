@@ -233,7 +233,8 @@ class _ReplicaTask:
 def _capacity_task(task: _ReplicaTask) -> CapacityResult:
     j = task.job
     return max_rate_at_slo(j.deployment, j.traffic, j.slo, seed=task.seed,
-                           n_requests=j.n_requests, step=task.step, core=task.core)
+                           n_requests=j.n_requests, step=task.step, core=task.core,
+                           stop_early=True)  # only the rate is kept
 
 
 def _sample_task(task: _ReplicaTask) -> tuple[float, float]:

@@ -17,6 +17,7 @@ from siliconomics.serving.sim import (
     Core,
     SchedulerConfig,
     SimResult,
+    TtftStop,
     check_fits,
     required_table_tokens,
     simulate,
@@ -26,15 +27,17 @@ from siliconomics.serving.traffic import Requests
 
 
 def run_replica(deployment: Deployment, requests: Requests,
-                step: StepModel | None = None, *, core: Core = DEFAULT_CORE) -> SimResult:
+                step: StepModel | None = None, *, core: Core = DEFAULT_CORE,
+                stop: TtftStop | None = None) -> SimResult:
     """Simulate one replica of ``deployment`` serving ``requests`` (``core``: see
-    :data:`~siliconomics.serving.sim.Core`)."""
+    :data:`~siliconomics.serving.sim.Core`; ``stop``: end early, aggregated mode only, see
+    :class:`~siliconomics.serving.sim.TtftStop`)."""
     step = step or deployment.step_model()
     cfg = deployment.scheduler
     if deployment.mode == "aggregated":
         check_fits(requests, step.kv_capacity_tokens, cfg)  # before tabulating (~0.1 s)
         table = step_table(step, required_table_tokens(requests, cfg))
-        return simulate(requests, table, step.kv_capacity_tokens, cfg, core=core)
+        return simulate(requests, table, step.kv_capacity_tokens, cfg, core=core, stop=stop)
     link = deployment.kv_link_bytes_s(step.chips)
     return simulate_disaggregated(requests, step, cfg, deployment.prefill_instances,
                                   deployment.decode_instances, link, core=core)

@@ -66,6 +66,29 @@ class SchedulerConfig(BaseModel):
 
 
 @dataclass(frozen=True)
+class TtftStop:
+    """End a run as soon as ``count`` requests from index ``first_request`` on have had a
+    first token more than ``ttft_s`` [s] after arriving: a capacity probe that has seen that
+    many knows its TTFT percentile misses the target (:func:`~siliconomics.serving.capacity.
+    max_rate_at_slo`) and need not simulate the rest of an overloaded queue."""
+
+    first_request: int
+    ttft_s: float
+    count: int
+
+    @classmethod
+    def for_percentile(cls, n_requests: int, first_request: int, percentile: float,
+                       ttft_s: float) -> TtftStop:
+        """The stop that proves ``np.percentile(ttft[first_request:], percentile) > ttft_s``:
+        with N = n_requests - first_request values and h = (N - 1) percentile / 100, NumPy's
+        linear percentile is at least the sorted value at floor(h); one more value above the
+        target than that needs covers floor(h) being one lower in floating point."""
+        n = n_requests - first_request
+        index = max(math.floor((n - 1) * percentile / 100.0) - 1, 0)
+        return cls(first_request, ttft_s, max(n - index, 1))
+
+
+@dataclass(frozen=True)
 class SimResult:
     """Per-request timings [s] and totals of one replica's run.
 
@@ -76,7 +99,9 @@ class SimResult:
     ``prefill_output_tokens`` tokens prefills produced (first tokens, and the next token
     after each recompute) [tokens];
     ``busy_s`` time the replica spent in iterations [s]; ``step_error_frac`` the step-time
-    surrogate's largest error found (see :mod:`stepmodel`).
+    surrogate's largest error found (see :mod:`stepmodel`); ``stopped``: the run ended early
+    at its :class:`TtftStop` (requests not yet served then have NaN times, totals count
+    what ran).
     """
 
     requests: Requests
@@ -91,6 +116,7 @@ class SimResult:
     prefill_output_tokens: int
     busy_s: float
     step_error_frac: float
+    stopped: bool = False
 
     @property
     def ttft_s(self) -> FloatArray:
@@ -165,8 +191,9 @@ DEFAULT_CORE: Core = "compiled"
 
 def simulate(requests: Requests, table: StepTable, kv_capacity_tokens: int,
              config: SchedulerConfig | None = None, *, prefilled: bool = False,
-             core: Core = DEFAULT_CORE) -> SimResult:
-    """Run one replica over ``requests`` until every request completes.
+             core: Core = DEFAULT_CORE, stop: TtftStop | None = None) -> SimResult:
+    """Run one replica over ``requests`` until every request completes (or, with ``stop``,
+    until its condition holds: ``SimResult.stopped``).
 
     ``prefilled`` (decode pool of a disaggregated deployment): requests arrive with their
     prompt's KV already transferred and their first token produced; the replica only decodes.
@@ -182,30 +209,32 @@ def simulate(requests: Requests, table: StepTable, kv_capacity_tokens: int,
     runner = _CORES.get(core)
     if runner is None:
         raise SiliconomicsError(f"simulator core must be one of {sorted(_CORES)}, got {core!r}")
-    return runner(requests, table, cap, cfg, prefilled)
+    return runner(requests, table, cap, cfg, prefilled, stop)
 
 
 def _run_python(requests: Requests, table: StepTable, cap_blocks: int, cfg: SchedulerConfig,
-                prefilled: bool) -> SimResult:
-    return _Engine(requests, table, cap_blocks, cfg, prefilled).run()
+                prefilled: bool, stop: TtftStop | None) -> SimResult:
+    return _Engine(requests, table, cap_blocks, cfg, prefilled, stop).run()
 
 
 def _run_compiled(requests: Requests, table: StepTable, cap_blocks: int, cfg: SchedulerConfig,
-                  prefilled: bool) -> SimResult:
+                  prefilled: bool, stop: TtftStop | None) -> SimResult:
     from siliconomics.serving import compiled  # numba is imported only when this core runs
 
-    first, finish, admit, produced, preempt, totals, busy = compiled.run(
+    first, finish, admit, produced, preempt, totals, busy, stopped = compiled.run(
         requests.arrival_s, requests.input_tokens, requests.output_tokens, table.arrays,
         cfg.block_tokens, cap_blocks, cfg.token_budget, cfg.max_batch, cfg.chunked_prefill,
-        prefilled)
+        prefilled, stop)
     if prefilled:
         first = np.asarray(requests.arrival_s, dtype=np.float64).copy()
     iterations, prefill_tokens, decode_tokens, prefill_output = totals
     return SimResult(requests, first, finish, admit, produced, preempt, iterations,
-                     prefill_tokens, decode_tokens, prefill_output, busy, table.max_rel_error)
+                     prefill_tokens, decode_tokens, prefill_output, busy, table.max_rel_error,
+                     stopped)
 
 
-_CORES: dict[str, Callable[[Requests, StepTable, int, SchedulerConfig, bool], SimResult]] = {
+_CORES: dict[str, Callable[[Requests, StepTable, int, SchedulerConfig, bool, TtftStop | None],
+                           SimResult]] = {
     "compiled": _run_compiled,
     "python": _run_python,
 }
@@ -215,7 +244,8 @@ class _Engine:
     """Mutable state of one run. Sequences are ids into per-request lists."""
 
     def __init__(self, requests: Requests, table: StepTable, cap_blocks: int,
-                 cfg: SchedulerConfig, prefilled: bool) -> None:
+                 cfg: SchedulerConfig, prefilled: bool, stop: TtftStop | None = None) -> None:
+        self.stop = stop
         self.req = requests
         self.table = table
         self.cap = cap_blocks
@@ -245,6 +275,11 @@ class _Engine:
         B, cap, budget, max_batch = cfg.block_tokens, self.cap, cfg.token_budget, cfg.max_batch
         chunked, prefilled = cfg.chunked_prefill, self.prefilled
         n_req = len(arr)
+        stop = self.stop
+        stop_from, stop_ttft, stop_count = ((stop.first_request, stop.ttft_s, stop.count)
+                                            if stop is not None else (0, 0.0, 0))
+        late = 0  # first tokens later than stop_ttft, from stop_from on
+        stopped = False
 
         now = 0.0
         G = 0  # global decode-step counter: a running sequence advances one token per step
@@ -438,8 +473,13 @@ class _Engine:
             for rid, tot in completed_prefill:
                 if first[rid] != first[rid]:
                     first[rid] = now
+                    if stop_count > 0 and rid >= stop_from and now - arr[rid] > stop_ttft:
+                        late += 1
                 first_tokens += 1
                 join(rid, gen[rid] + 1, tot)
+            if stop_count > 0 and late >= stop_count:
+                stopped = True
+                break
 
         first_arr = np.asarray(first)
         if prefilled:
@@ -457,6 +497,7 @@ class _Engine:
             prefill_output_tokens=first_tokens,
             busy_s=busy,
             step_error_frac=self.table.max_rel_error,
+            stopped=stopped,
         )
 
 
