@@ -218,3 +218,37 @@ def test_fleet_takes_a_study_scenario_id(cli) -> None:  # type: ignore[no-untype
     assert 0 < fleet["utilisation_frac"] <= 1
     mixed = cli("fleet", "--scenario", "semianalysis-2023", "--seed", "3")
     assert mixed.code == 2 and "--seed" in mixed.err
+
+
+def _entry(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """The ``siliconomics`` entry point in a new process (``before``: Python run first)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["PYTHONPATH"] = str(REPO / "src")
+    code = (f"{before}\nimport sys\nsys.argv = ['siliconomics', *{list(args)!r}]\n"
+            "from siliconomics.cli.main import entry\nentry()\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+
+
+def test_exit_without_teardown_keeps_output_exit_code_and_exit_handlers() -> None:
+    """The command ends without the interpreter's teardown (cli.main): everything printed
+    arrives, the exit code is the command's, and exit handlers still run."""
+    handler = "import atexit, sys\natexit.register(lambda: print('handler ran', file=sys.stderr))"
+    ok = _entry("hardware", "list", before=handler)
+    assert ok.returncode == 0, ok.stderr
+    assert "handler ran" in ok.stderr
+    for hw_id in catalog.hardware_ids():
+        assert re.search(rf"^{re.escape(hw_id)}\s", ok.stdout, re.MULTILINE), hw_id
+    bad = _entry("hardware", "show", "no-such-chip", before=handler)
+    assert bad.returncode == 2
+    assert "error:" in bad.stderr and "handler ran" in bad.stderr
+
+
+def test_exit_with_a_thread_still_running_waits_for_it() -> None:
+    """A non-daemon thread still running at the end: the normal exit, which joins it."""
+    thread = ("import threading, time, sys\n"
+              "threading.Thread(target=lambda: (time.sleep(0.5), "
+              "print('thread done', file=sys.stderr))).start()")
+    run = _entry("hardware", "list", before=thread)
+    assert run.returncode == 0, run.stderr
+    assert "thread done" in run.stderr
