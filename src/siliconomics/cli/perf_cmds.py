@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -12,15 +12,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.cli.common import Column, console, err_console, print_json, print_pairs, print_table
 from siliconomics.errors import SiliconomicsError
-from siliconomics.measure.schema import Measurements, load_measurements
 from siliconomics.perf.calibration import Calibration, default_calibration, load_calibration
 from siliconomics.perf.chip import scaleup_warning
-from siliconomics.perf.fit import calibration_warning, check_measurements, fit_calibration
 from siliconomics.perf.power import step_power
 from siliconomics.perf.predict import Phase, StepPrediction, predict_step
 from siliconomics.perf.stacks import Stack, shipped_stacks, stack_for_chip
-from siliconomics.perf.validate import validate
 from siliconomics.resolve import resolve_accelerator
+
+if TYPE_CHECKING:  # the measurement schema and the fitting code load only when a command needs them
+    from siliconomics.measure.schema import Measurements
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 CalibrationOpt = Annotated[
@@ -42,6 +42,8 @@ def load_cli_calibration(path: Path | None, chip: Accelerator | None = None) -> 
     shipped H100 fit does for every chip)."""
     if path is None:
         return default_calibration()
+    from siliconomics.perf.fit import calibration_warning
+
     calib = load_calibration(path)
     warning = calibration_warning(calib, str(path))
     if warning is not None:
@@ -67,6 +69,9 @@ def warn_scaleup(hw: Accelerator, ranks: int) -> None:
 
 
 def _measurements_for(path: Path, hw: Accelerator) -> Measurements:
+    from siliconomics.measure.schema import load_measurements
+    from siliconomics.perf.fit import check_measurements
+
     data = load_measurements(path)
     check_measurements(data, hw, str(path))
     return data
@@ -167,6 +172,7 @@ def calibrate(
 ) -> None:
     """Fit the performance model's parameters to measurements of one chip."""
     from siliconomics.inputs import check_output_path
+    from siliconomics.perf.fit import fit_calibration
 
     check_output_path(output, what="-o/--output")
     chip = resolve_accelerator(hardware)
@@ -194,6 +200,8 @@ def validate_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Predict every measured case and report the error per section."""
+    from siliconomics.perf.validate import validate
+
     chip = resolve_accelerator(hardware)
     data = _measurements_for(measurements, chip)
     report = validate(data, chip, load_cli_calibration(calibration, chip))
