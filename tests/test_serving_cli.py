@@ -245,3 +245,27 @@ def test_cli_bad_fleet_scenarios_exit_2(cli, tmp_path: Path, content: str,  # ty
     res = cli("fleet", "--scenario", str(scen), "--json")
     assert res.code == 2, res.err
     assert match in res.err and str(scen) in res.err and res.out == ""
+
+
+@pytest.mark.parametrize(("arrival", "cv"), [("poisson", 1.0), ("gamma", 2.5)])
+def test_request_draws_at_a_rate_are_the_requests_drawn_at_that_rate(arrival: str,
+                                                                     cv: float) -> None:
+    """A capacity search draws once and scales the gaps per probe: bit for bit the stream
+    drawn directly at each rate (NumPy draws exponential and gamma gaps as scale x the
+    standard draw), arrivals first, then prompt and answer lengths."""
+    traffic = Traffic(daily_users=1e6, queries_per_user_per_day=10, arrival=arrival,
+                      arrival_cv=cv)
+    draws = traffic.draws(3000, np.random.default_rng(7))
+    for rate in (0.37, 4.0, 123.456):
+        rng = np.random.default_rng(7)
+        if arrival == "poisson":
+            times = np.cumsum(rng.exponential(1.0 / rate, 3000))
+        else:
+            shape = 1.0 / cv**2
+            times = np.cumsum(rng.gamma(shape, 1.0 / (rate * shape), 3000))
+        inp = traffic.input_tokens.sample(3000, rng)
+        out = traffic.output_tokens.sample(3000, rng)
+        for req in (draws.at_rate(rate), traffic.sample(rate, 3000, np.random.default_rng(7))):
+            assert np.array_equal(req.arrival_s, times - times[0])
+            assert np.array_equal(req.input_tokens, inp)
+            assert np.array_equal(req.output_tokens, out)

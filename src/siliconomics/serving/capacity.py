@@ -32,7 +32,7 @@ from siliconomics.serving.metrics import slo_latencies
 from siliconomics.serving.replica import run_replica
 from siliconomics.serving.sim import DEFAULT_CORE, Core, SchedulerConfig, SimResult, TtftStop
 from siliconomics.serving.stepmodel import StepModel
-from siliconomics.serving.traffic import LengthDist, Traffic
+from siliconomics.serving.traffic import LengthDist, RequestDraws, Traffic
 
 Progress = Callable[[int, int], None]
 
@@ -83,10 +83,10 @@ def chip_hours_per_million_tokens(chips: int, output_tokens_s: float) -> float:
     return chips / (output_tokens_s * 3600.0) * 1e6
 
 
-def _check(deployment: Deployment, step: StepModel, traffic: Traffic, slo: Slo, rate: float,
-           n_requests: int, seed: int, warmup_frac: float,
+def _check(deployment: Deployment, step: StepModel, draws: RequestDraws, slo: Slo,
+           rate: float, n_requests: int, warmup_frac: float,
            core: Core = DEFAULT_CORE, stop_early: bool = False) -> tuple[SloCheck, SimResult]:
-    req = traffic.sample(rate, n_requests, np.random.default_rng(seed))
+    req = draws.at_rate(rate)
     stop = None
     if stop_early and deployment.mode == "aggregated":
         stop = TtftStop.for_percentile(n_requests, int(n_requests * warmup_frac),
@@ -124,10 +124,11 @@ def max_rate_at_slo(deployment: Deployment, traffic: Traffic, slo: Slo | None = 
     step = step or deployment.step_model()
     checks: list[SloCheck] = []
     passed: list[tuple[SloCheck, SimResult]] = []  # the highest passing probe so far
+    draws = traffic.draws(n_requests, np.random.default_rng(seed))  # the same at every rate
 
     def probe(rate: float, stop: bool = stop_early) -> SloCheck:
-        check, result = _check(deployment, step, traffic, slo, rate, n_requests, seed,
-                               warmup_frac, core, stop)
+        check, result = _check(deployment, step, draws, slo, rate, n_requests, warmup_frac,
+                               core, stop)
         checks.append(check)
         if check.meets:
             passed[:] = [(check, result)]

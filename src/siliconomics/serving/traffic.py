@@ -179,7 +179,7 @@ AZURE_CONV_OUTPUT = lognormal_from_median_mean(129.0, 211.0, max_tokens=4096)
 def poisson_arrivals(rate_per_s: float, n: int, rng: np.random.Generator) -> FloatArray:
     """Arrival times [s] of a Poisson process: exponential gaps with mean 1 / rate."""
     _positive("rate_per_s", rate_per_s)
-    return np.cumsum(rng.exponential(1.0 / rate_per_s, n))
+    return _ArrivalDraws.draw(n, rng, "poisson").times_s(rate_per_s)
 
 
 def gamma_arrivals(rate_per_s: float, n: int, cv: float, rng: np.random.Generator) -> FloatArray:
@@ -188,9 +188,60 @@ def gamma_arrivals(rate_per_s: float, n: int, cv: float, rng: np.random.Generato
     Shape k = 1 / cv^2, scale = 1 / (rate k); cv = 1 is Poisson, cv > 1 is burstier.
     """
     _positive("rate_per_s", rate_per_s)
-    _positive("cv", cv)
-    shape = 1.0 / cv**2
-    return np.cumsum(rng.gamma(shape, 1.0 / (rate_per_s * shape), n))
+    return _ArrivalDraws.draw(n, rng, "gamma", cv).times_s(rate_per_s)
+
+
+@dataclass(frozen=True)
+class _ArrivalDraws:
+    """The random part of arrival times, independent of the rate: standard exponential
+    gaps, or standard gamma gaps of shape k (``shape``). :meth:`times_s` scales them by
+    1 / rate (1 / (rate k)) exactly as ``rng.exponential(1 / rate)`` (``rng.gamma(k, 1 /
+    (rate k))``) would have drawn them: NumPy draws those as scale x the standard draw."""
+
+    standard: FloatArray
+    shape: float | None  # None: exponential
+
+    @classmethod
+    def draw(cls, n: int, rng: np.random.Generator, arrival: str,
+             cv: float = 1.0) -> _ArrivalDraws:
+        if arrival == "poisson":
+            return cls(rng.standard_exponential(n), None)
+        _positive("cv", cv)
+        shape = 1.0 / cv**2
+        return cls(rng.standard_gamma(shape, n), shape)
+
+    def times_s(self, rate_per_s: float) -> FloatArray:
+        _positive("rate_per_s", rate_per_s)
+        scale = 1.0 / rate_per_s if self.shape is None else 1.0 / (rate_per_s * self.shape)
+        return np.cumsum(scale * self.standard)
+
+
+@dataclass(frozen=True)
+class RequestDraws:
+    """A synthetic request stream before its rate is chosen: the arrival draws and the
+    lengths [tokens]. :meth:`at_rate` gives the stream at a rate, the same requests as
+    :func:`synthetic_requests` with the same generator; a capacity search draws once and
+    probes every rate with it (common random numbers, no sampling per probe)."""
+
+    arrivals: _ArrivalDraws
+    input_tokens: IntArray
+    output_tokens: IntArray
+
+    def at_rate(self, rate_per_s: float) -> Requests:
+        """The requests at ``rate_per_s`` [1/s], times from the first arrival."""
+        times = self.arrivals.times_s(rate_per_s)
+        return Requests(times - times[0], self.input_tokens, self.output_tokens)
+
+
+def request_draws(n: int, input_dist: LengthDist, output_dist: LengthDist,
+                  rng: np.random.Generator, arrival: Literal["poisson", "gamma"] = "poisson",
+                  cv: float = 1.0) -> RequestDraws:
+    """The draws of ``n`` synthetic requests (arrivals, then prompt and answer lengths)."""
+    if not 1 <= n <= MAX_GENERATED_REQUESTS:
+        raise SiliconomicsError(f"requests: n must be between 1 and {MAX_GENERATED_REQUESTS:,}, "
+                                f"got {n:,}")
+    arrivals = _ArrivalDraws.draw(n, rng, arrival, cv)
+    return RequestDraws(arrivals, input_dist.sample(n, rng), output_dist.sample(n, rng))
 
 
 def synthetic_requests(
@@ -203,12 +254,8 @@ def synthetic_requests(
     cv: float = 1.0,
 ) -> Requests:
     """``n`` requests with Poisson or gamma arrivals at ``rate_per_s`` [1/s]."""
-    if not 1 <= n <= MAX_GENERATED_REQUESTS:
-        raise SiliconomicsError(f"requests: n must be between 1 and {MAX_GENERATED_REQUESTS:,}, "
-                                f"got {n:,}")
-    times = (poisson_arrivals(rate_per_s, n, rng) if arrival == "poisson"
-             else gamma_arrivals(rate_per_s, n, cv, rng))
-    return Requests(times - times[0], input_dist.sample(n, rng), output_dist.sample(n, rng))
+    _positive("rate_per_s", rate_per_s)
+    return request_draws(n, input_dist, output_dist, rng, arrival, cv).at_rate(rate_per_s)
 
 
 def offline_requests(n: int, input_tokens: int, output_tokens: int) -> Requests:
@@ -294,8 +341,13 @@ class Traffic(BaseModel):
 
     def sample(self, rate_per_s: float, n: int, rng: np.random.Generator) -> Requests:
         """``n`` requests of this traffic's shape at ``rate_per_s`` [1/s]."""
-        return synthetic_requests(rate_per_s, n, self.input_tokens, self.output_tokens, rng,
-                                  self.arrival, self.arrival_cv)
+        _positive("rate_per_s", rate_per_s)
+        return self.draws(n, rng).at_rate(rate_per_s)
+
+    def draws(self, n: int, rng: np.random.Generator) -> RequestDraws:
+        """:meth:`sample`'s draws before the rate is chosen (:class:`RequestDraws`)."""
+        return request_draws(n, self.input_tokens, self.output_tokens, rng, self.arrival,
+                             self.arrival_cv)
 
 
 # ---------------------------------------------------------------- trace files
