@@ -163,12 +163,3 @@ def test_charts_are_drawn_with_the_template_a_figure_object_would_carry() -> Non
     usual.update_layout(template=figures.TEMPLATE)
     assert pio.to_json(figures.themed(fig), validate=False) == usual.to_json()
     assert figures.themed(fig)["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
-
-
-def test_chart_warm_up_runs() -> None:
-    """``siliconomics study`` runs it in a background thread and ignores its failures (the
-    report then draws as without it): a failure must show here instead."""
-    from siliconomics.report import figures
-
-    figures.warm_up()
-    assert figures.template_json()["layout"]["plot_bgcolor"] == "white"

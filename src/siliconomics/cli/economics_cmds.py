@@ -51,7 +51,6 @@ def study(
         executor = LocalExecutor(max_workers=workers)
     if not no_report:
         _check_out_folder(out)
-        _prepare_charts_in_background()
     spec = load_scenario(scenario)
     try:
         with err_console.status("Sizing fleets (serving layer) and evaluating designs..."):
@@ -117,23 +116,6 @@ def study(
                       f"{sv['usd_per_year'] / 1e6:,.0f} M USD per year.")
     if report is not None:
         console.print(f"Report: {report}")
-
-
-def _prepare_charts_in_background() -> None:
-    """Start Plotly's once-per-process work (:func:`siliconomics.report.figures.warm_up`)
-    in a background thread: it runs while the fleets are simulated (the compiled core
-    and NumPy release Python's lock), on the other core, instead of before the report."""
-    import threading
-
-    def warm() -> None:
-        try:
-            from siliconomics.report import figures
-
-            figures.warm_up()
-        except Exception:  # only a head start: the report draws, or fails, as without it
-            return
-
-    threading.Thread(target=warm, name="siliconomics-charts", daemon=True).start()
 
 
 def register(app: typer.Typer) -> None:

@@ -63,22 +63,6 @@ def template_json() -> dict[str, Any]:
     return out
 
 
-def warm_up() -> None:
-    """Do Plotly's once-per-process work before the first chart is needed: load its
-    validators, build :data:`TEMPLATE` and one trace of each kind the charts use (about
-    0.5 s in a new process). ``siliconomics study`` runs it in a background thread while the
-    fleets are simulated; the charts drawn afterwards are the same."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, figure=_figure())
-    fig.add_trace(go.Bar(x=[1.0], y=["a"], orientation="h"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=[1.0], y=[1.0], mode="lines", stackgroup="s"), row=1, col=2)
-    fig.add_trace(go.Box(y=["a"], q1=[1.0], median=[2.0], q3=[3.0], lowerfence=[0.0],
-                         upperfence=[4.0], orientation="h"))
-    _layout(fig, "warm-up", 300)
-    themed(fig)
-
-
 def themed(fig: go.Figure) -> dict[str, Any]:
     """``fig`` as a figure mapping (``data``, ``layout``) with the charts' template, what the
     report and the dashboard draw."""

@@ -14,9 +14,6 @@ Per-request state lives in NumPy arrays instead of Python lists and dicts:
 * the completion heap holds (finish step, request id, epoch) in three arrays and grows by
   doubling; stale entries (a preempted sequence's old finish) are skipped as in :mod:`sim`.
 
-``nogil=True``: the loop releases Python's lock while it runs, so another thread of the
-process (``siliconomics study`` prepares its charts meanwhile) can use the other core.
-
 ``cache=True`` keeps the machine code on disk (numba's ``__pycache__`` next to this file,
 or the user cache directory when that is read-only), so only the first run on a machine
 pays the compilation (a few seconds).
@@ -151,7 +148,7 @@ def _unlink(nxt_l: Any, prv_l: Any, tail: int, rid: int) -> int:
     return int(before)
 
 
-@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+@njit(cache=True)  # type: ignore[untyped-decorator,unused-ignore]
 def _run(arr: Any, pin: Any, pout: Any, base: Any, extra: Any, per_pair: Any, per_ctx: Any,
          block: int, cap: int, budget: int, max_batch: int, chunked: bool,
          prefilled: bool, stop_from: int, stop_ttft: float, stop_count: int) -> Any:
