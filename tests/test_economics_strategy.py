@@ -223,11 +223,17 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
     per_chip = rng.uniform(0.5, 2, (n, g))
     as_engine = (args[0], np.broadcast_to(per_chip[:, :, None], (n, g, q)), args[2] > 0,
                  *args[3:])
+    # running costs per chip-quarter (power on the in-use share, data centre) and the
+    # capex of the first two generations reported apart
+    running = dict(power_usd_per_chip_quarter=rng.uniform(10, 20, (n, g)),
+                   datacenter_usd_per_chip_quarter=rng.uniform(1, 5, (n, g)), lead_generations=2)
     for inputs in (args, as_engine):
-        for budget in ((), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
-            a = simulate_fleet(*inputs, *budget)
-            b = simulate_fleet_reference(*inputs, *budget)
+        for budget in ((None, None), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
+            a = simulate_fleet(*inputs, *budget, **running)
+            b = simulate_fleet_reference(*inputs, *budget, **running)
             assert b.purchases.sum() > 0 and b.shortfall_qps.sum() > 0
+            assert b.power_usd.sum() > 0 and b.datacenter_usd.sum() > b.power_usd.sum() / 10
+            assert 0 < b.lead_capex_usd.sum() < b.capex_usd.sum()
             # the same float operations in the same order: equal, not merely close
             for name in a.__dataclass_fields__:
                 np.testing.assert_array_equal(getattr(a, name), getattr(b, name),

@@ -42,7 +42,9 @@ class FleetPaths:
     ``(N, Q)``; ``installed_capex_usd`` of the chips still installed at the end of each
     quarter ``(N, Q)``; ``book_value_usd`` of those chips (straight line over the service
     life) at the end of each quarter ``(N, Q)``; ``shortfall_qps`` not served by owned chips
-    ``(N, Q)``; ``in_use_frac`` of the installed capacity serving ``(N, Q)``.
+    ``(N, Q)``; ``in_use_frac`` of the installed capacity serving ``(N, Q)``; the running
+    costs of the installed fleet [USD per quarter] ``(N, Q)``: ``power_usd`` (each chip's
+    power cost times the in-use share) and ``datacenter_usd`` (on every installed chip).
     """
 
     purchases: FloatArray
@@ -53,21 +55,30 @@ class FleetPaths:
     book_value_usd: FloatArray
     shortfall_qps: FloatArray
     in_use_frac: FloatArray
+    power_usd: FloatArray
+    datacenter_usd: FloatArray
+    lead_capex_usd: FloatArray
 
 
 def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
-                   power_budget_w: FloatArray | None = None) -> FleetPaths:
+                   power_budget_w: FloatArray | None = None,
+                   power_usd_per_chip_quarter: FloatArray | None = None,
+                   datacenter_usd_per_chip_quarter: FloatArray | None = None,
+                   lead_generations: int = 0) -> FleetPaths:
     """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
     :func:`simulate_fleet_reference`), compiled. The ``(N, G, Q)`` inputs may be broadcast
     views (read in place, not copied); ``available`` may be boolean."""
     from siliconomics.economics.fleet_compiled import fleet_kernel
 
     n, g, q = qps_per_chip.shape
-    out = {name: np.zeros((n, g, q)) for name in ("purchases", "installed")}
-    out |= {name: np.zeros((n, q)) for name in ("capex", "retired_capex", "installed_capex",
-                                                  "book", "shortfall", "in_use")}
+    # the kernel writes every element of its outputs
+    out = {name: np.empty((n, g, q)) for name in ("purchases", "installed")}
+    out |= {name: np.empty((n, q)) for name in ("capex", "retired_capex", "installed_capex",
+                                                  "book", "shortfall", "in_use", "power",
+                                                  "datacenter")}
+    out["lead_capex"] = np.empty((n, q)) if lead_generations else np.zeros((n, q))
     has_budget = power_budget_w is not None and facility_w_per_chip is not None
     c = np.ascontiguousarray
     avail = available if available.dtype == np.bool_ else np.asarray(available, dtype=float)
@@ -76,18 +87,32 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Ma
         c(np.broadcast_to(supply_cap, (n, g)), dtype=float),
         np.asarray(unit_capex_usd, dtype=float),
         np.maximum(np.rint(life_quarters).astype(np.int64), 1),
-        c(facility_w_per_chip if has_budget else np.ones((n, g)), dtype=float),
-        c(power_budget_w if has_budget else np.zeros((n, q)), dtype=float), has_budget,
+        # read only with a budget: otherwise placeholders of the right type
+        c(facility_w_per_chip if has_budget else np.ones((1, 1)), dtype=float),
+        c(power_budget_w if has_budget else np.zeros((1, 1)), dtype=float), has_budget,
+        _per_chip(power_usd_per_chip_quarter, n, g),
+        _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
         out["purchases"], out["installed"], out["capex"], out["retired_capex"],
-        out["installed_capex"], out["book"], out["shortfall"], out["in_use"])
+        out["installed_capex"], out["book"], out["shortfall"], out["in_use"], out["power"],
+        out["datacenter"], out["lead_capex"])
     return FleetPaths(out["purchases"], out["installed"], out["capex"], out["retired_capex"],
-                      out["installed_capex"], out["book"], out["shortfall"], out["in_use"])
+                      out["installed_capex"], out["book"], out["shortfall"], out["in_use"],
+                      out["power"], out["datacenter"], out["lead_capex"])
+
+
+def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
+    """A running cost per chip-quarter ``(N, G)`` as the kernel reads it (zero when absent)."""
+    return np.zeros((n, g)) if usd is None else np.ascontiguousarray(
+        np.broadcast_to(usd, (n, g)), dtype=float)
 
 
 def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
-                   power_budget_w: FloatArray | None = None) -> FleetPaths:
+                   power_budget_w: FloatArray | None = None,
+                   power_usd_per_chip_quarter: FloatArray | None = None,
+                   datacenter_usd_per_chip_quarter: FloatArray | None = None,
+                   lead_generations: int = 0) -> FleetPaths:
     """Buy, serve and retire chip cohorts quarter by quarter (module doc).
 
     ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
@@ -95,9 +120,15 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
     ``available`` (N, G, Q): 1 where the generation can be bought; ``supply_cap`` (N, G)
     [chips/quarter] (``inf`` for none); ``unit_capex_usd`` (N, G, Q) price of a chip with its
     server share and network bought in that quarter; ``life_quarters`` (N,) service life;
-    ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget.
+    ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget;
+    ``power_usd_per_chip_quarter`` (N, G) the power cost of a chip in use for a quarter and
+    ``datacenter_usd_per_chip_quarter`` (N, G) the data-centre cost of an installed chip
+    [USD] (zero when not given); ``lead_generations``: how many of the first generations'
+    capex to report apart as well.
     """
     n, g, q = qps_per_chip.shape
+    power_q = _per_chip(power_usd_per_chip_quarter, n, g)
+    dc_q = _per_chip(datacenter_usd_per_chip_quarter, n, g)
     rows = np.arange(n)
     life = np.maximum(np.rint(life_quarters).astype(np.int64), 1)
     purchases = np.zeros((n, g, q))
@@ -110,6 +141,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
     book = np.zeros((n, q))
     shortfall = np.zeros((n, q))
     in_use = np.zeros((n, q))
+    power = np.zeros((n, q))
+    datacenter = np.zeros((n, q))
+    lead_capex = np.zeros((n, q))
     base = np.zeros((n, g))
     base_capex = np.zeros(n)
     book_value = np.zeros(n)
@@ -142,6 +176,8 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
         purchases[:, :, t] = buy
         cohort_capex[:, :, t] = spend
         cohort_total[t] = spend.sum(axis=1)
+        for k in range(min(lead_generations, g)):
+            lead_capex[:, t] += spend[:, k]
         base = base + buy
         installed[:, :, t] = base
         capex[:, t] = cohort_total[t]
@@ -151,9 +187,11 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
         have = (base * cap_t).sum(axis=1)
         in_use[:, t] = np.where(have > 0, np.minimum(need_qps[:, t] / np.maximum(have, 1e-300),
                                                      1.0), 0.0)
+        power[:, t] = (base * power_q).sum(axis=1) * in_use[:, t]
+        datacenter[:, t] = (base * dc_q).sum(axis=1)
         # value left in the installed cohorts (straight line over the life): each loses
         # capex / life a quarter, a retired cohort has none left, a new one starts at full
         book_value = book_value + cohort_total[t] - base_capex / life
         book[:, t] = np.maximum(book_value, 0.0)
     return FleetPaths(purchases, installed, capex, retired_capex, installed_capex, book,
-                      shortfall, in_use)
+                      shortfall, in_use, power, datacenter, lead_capex)

@@ -22,19 +22,21 @@ from numba import njit
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
 def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any, fac_w: Any,
-                 budget: Any, has_budget: bool, purchases: Any, installed: Any, capex: Any,
-                 retired_capex: Any, installed_capex: Any, book: Any, shortfall: Any,
-                 in_use: Any) -> None:
-    """Fill the output arrays (``purchases``, ``installed`` (N, G, Q); the rest (N, Q));
-    ``purchases`` must arrive zeroed."""
+                 budget: Any, has_budget: bool, power_q: Any, dc_q: Any, lead: int,
+                 purchases: Any, installed: Any, capex: Any, retired_capex: Any,
+                 installed_capex: Any, book: Any, shortfall: Any, in_use: Any, power: Any,
+                 datacenter: Any, lead_capex: Any) -> None:
+    """Fill every element of the output arrays (``purchases``, ``installed`` (N, G, Q); the
+    rest (N, Q)). ``power_q`` / ``dc_q`` (N, G): running cost of one chip-quarter in use /
+    installed [USD], summed over the fleet into ``power`` (on the in-use share) and
+    ``datacenter``; ``lead_capex``: the capex spent on the first ``lead`` generations
+    (``lead_capex`` is not touched when ``lead`` is 0). ``fac_w`` and ``budget`` are read
+    only when ``has_budget``."""
     n, g, q = qps.shape
-    cohort = np.zeros((q, g))
-    cohort_total = np.zeros(q)
+    cohort = np.zeros((q, g))  # capex of each quarter's cohort, by generation
     base = np.zeros(g)
     for i in range(n):
         life_q = life[i]
-        cohort[:, :] = 0.0
-        cohort_total[:] = 0.0
         base[:] = 0.0
         base_capex = 0.0
         book_value = 0.0
@@ -47,6 +49,8 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
                     out += cohort[born, k]
                 retired_capex[i, t] = out
                 base_capex = base_capex - out
+            else:
+                retired_capex[i, t] = 0.0
             have = 0.0
             for k in range(g):
                 have += base[k] * qps[i, k, t]
@@ -58,9 +62,11 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
                     used += base[k] * fac_w[i, k]
                 head = max(budget[i, t] - used, 0.0)
             total = 0.0
+            lead_total = 0.0
             for k in range(g):
                 # nothing left to buy, or not on sale: the reference's arithmetic gives 0
                 # chips (capacities are positive, prices finite), so skip its divisions
+                got = 0.0
                 spend = 0.0
                 if gap > 0.0 and avail[i, k, t]:
                     got = gap / qps[i, k, t] * avail[i, k, t]
@@ -70,19 +76,29 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
                         head = max(head - got * fac_w[i, k], 0.0)
                     gap = max(gap - got * qps[i, k, t], 0.0)
                     spend = got * unit[i, k, t]
-                    purchases[i, k, t] = got
                     base[k] = base[k] + got
+                purchases[i, k, t] = got
                 cohort[t, k] = spend
                 total += spend
+                if k < lead:
+                    lead_total += spend
                 installed[i, k, t] = base[k]
-            cohort_total[t] = total
+            if lead > 0:
+                lead_capex[i, t] = lead_total
             capex[i, t] = total
             base_capex = base_capex + total
             installed_capex[i, t] = base_capex
             shortfall[i, t] = gap
             have = 0.0
+            run_power = 0.0
+            run_dc = 0.0
             for k in range(g):
                 have += base[k] * qps[i, k, t]
-            in_use[i, t] = min(need[i, t] / max(have, 1e-300), 1.0) if have > 0 else 0.0
-            book_value = book_value + cohort_total[t] - base_capex / life_q
+                run_power += base[k] * power_q[i, k]
+                run_dc += base[k] * dc_q[i, k]
+            use = min(need[i, t] / max(have, 1e-300), 1.0) if have > 0 else 0.0
+            in_use[i, t] = use
+            power[i, t] = run_power * use
+            datacenter[i, t] = run_dc
+            book_value = book_value + total - base_capex / life_q
             book[i, t] = max(book_value, 0.0)

@@ -34,7 +34,7 @@ from siliconomics.economics.strategy import (
     evaluate,
     evaluate_each,
     npv_by_horizon,
-    option_present_values,
+    option_totals,
     present_values,
 )
 from siliconomics.economics.tco import FloatArray
@@ -139,8 +139,12 @@ class BlockSums:
 
 
 def _over_draws(arr: FloatArray) -> FloatArray:
-    """Sum over the draws (axis 0) of an (N, Q) array, a strided view included."""
-    return np.asarray(np.einsum("nq->q", arr))
+    """Sum over the draws (axis 0) of an (N, Q) or (N, G, Q) array: (Q,) or (G, Q)."""
+    from siliconomics.economics.cashflow_compiled import sum_over_draws_kernel
+
+    out = np.empty(arr.shape[1:])
+    sum_over_draws_kernel(arr if arr.ndim == 3 else arr[:, None, :], out.reshape(-1, arr.shape[-1]))
+    return out
 
 
 def run_block(block: Block) -> BlockSums:
@@ -160,11 +164,12 @@ def run_block(block: Block) -> BlockSums:
     success: dict[str, float] = {}
     # each option reduced as soon as it is evaluated: one option's arrays live at a time
     for k, v in evaluate_each(model, p, ev):
-        pv, served = option_present_values(v, factors)
+        totals = option_totals(v, factors)
+        pv = totals.cost_pv_usd
         npv[k] = -pv
-        lev[k] = pv / np.maximum(served, 1e-300)
-        costs[k] = {cat: _over_draws(arr) for cat, arr in v.costs.items()}
-        vintage[k] = {lab: _over_draws(arr) for lab, arr in v.chips.items()}
+        lev[k] = pv / np.maximum(totals.served_pv_queries, 1e-300)
+        costs[k] = totals.cost_sums_usd
+        vintage[k] = dict(zip(v.chip_labels, _over_draws(v.installed), strict=True))
         vintage[k]["rented"] = _over_draws(v.rented_chips)
         unserved[k] = _over_draws(v.unserved_queries)
         if v.arrival_quarter.size:

@@ -105,7 +105,11 @@ class Context:
 
     @property
     def need_qps(self) -> FloatArray:
-        return self.demand_qpd / SECONDS_PER_DAY
+        """Mean demand [queries/s] (N, Q), computed once per evaluation (read-only)."""
+        if "need_qps" not in self.memo:
+            self.memo["need_qps"] = _read_only(self.demand_qpd / SECONDS_PER_DAY)
+        out: FloatArray = self.memo["need_qps"]
+        return out
 
     @property
     def quarter_index(self) -> FloatArray:
@@ -114,19 +118,26 @@ class Context:
 
 @dataclass
 class OptionPaths:
-    """One option's outcome: costs [USD per quarter] by category ``(N, Q)``; chips installed
-    by generation label ``(N, Q)``; rented chips, unserved and served queries ``(N, Q)``;
+    """One option's outcome: costs [USD per quarter] by category ``(N, Q)``; the labels of
+    its owned generations and the chips installed of each ``(N, G, Q)`` (:attr:`chips` by
+    label); rented chips, unserved and served queries ``(N, Q)``;
     ``book_value_usd`` of owned chips at the end of each quarter ``(N, Q)`` (the continuing
     value if the horizon ended there); ``arrival_quarter`` of a custom chip (``inf`` when
     the programme fails)."""
 
     costs: dict[str, FloatArray]
-    chips: dict[str, FloatArray]
+    chip_labels: tuple[str, ...]
+    installed: FloatArray
     rented_chips: FloatArray
     unserved_queries: FloatArray
     served_queries: FloatArray
     book_value_usd: FloatArray
     arrival_quarter: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def chips(self) -> dict[str, FloatArray]:
+        """Chips installed by generation label ``(N, Q)`` (views)."""
+        return {lab: self.installed[:, k, :] for k, lab in enumerate(self.chip_labels)}
 
     def total(self) -> FloatArray:
         """All cost categories summed [USD per quarter] ``(N, Q)``."""
@@ -263,14 +274,16 @@ def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
     return chip
 
 
-def run_owned(ctx: Context, chips: list[OwnedChip]) -> FleetPaths:
-    """The vintage fleet for these chips in preference order (first preferred). Capacity is
-    passed as a broadcast view and availability as a boolean mask ``(N, G, Q)``."""
+def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
+    """The vintage fleet for these chips in preference order (first preferred), with its
+    power and data-centre costs, and the capex of the first ``lead`` chips apart. Capacity
+    is passed as a broadcast view and availability as a boolean mask ``(N, G, Q)``."""
     n, g, q = ctx.n, len(chips), ctx.quarters
+    tdp_w = np.stack([c.tdp_w for c in chips], axis=1)
     power_w = None
     budget = None
     if ctx.power_budget:
-        facility = np.stack([c.tdp_w for c in chips], axis=1) * (
+        facility = tdp_w * (
             ctx.econ("server_power_multiplier") * ctx.econ("pue"))[:, None]
         power_w = facility
         budget = (ctx.get("fleet.power_budget_mw")[:, None]
@@ -285,24 +298,23 @@ def run_owned(ctx: Context, chips: list[OwnedChip]) -> FleetPaths:
     unit = np.empty((n, g, q))
     for k, c in enumerate(chips):
         unit[:, k, :] = c.unit_capex_usd
+    power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
     return simulate_fleet(
         ctx.need_qps, qps, available, np.stack([c.supply_cap for c in chips], axis=1), unit,
-        ctx.get("fleet.service_life_years") * 4.0, power_w, budget)
+        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead)
 
 
-def owned_costs(ctx: Context, chips: list[OwnedChip], fp: FleetPaths) -> dict[str, FloatArray]:
+def owned_costs(ctx: Context, fp: FleetPaths) -> dict[str, FloatArray]:
     """Costs of an owned fleet [USD per quarter]: capex, power on chips in use, data centre
-    and operations on installed chips, resale of retired chips, and the book value of the
-    chips left at the horizon returned as continuing value."""
-    p_q, d_q = running_usd_per_chip_quarter(ctx, np.stack([c.tdp_w for c in chips], axis=1))
-    power = np.einsum("ngq,ng->nq", fp.installed, p_q) * fp.in_use_frac
-    dc = np.einsum("ngq,ng->nq", fp.installed, d_q)
+    (both summed over the fleet by :func:`run_owned`) and operations on installed chips,
+    resale of retired chips, and the book value of the chips left at the horizon returned as
+    continuing value."""
     continuing = np.zeros((ctx.n, ctx.quarters))
     continuing[:, -1] = -fp.book_value_usd[:, -1]
     return {
         "capex": fp.capex_usd,
-        "power": power,
-        "datacenter": dc,
+        "power": fp.power_usd,
+        "datacenter": fp.datacenter_usd,
         "operations": ctx.econ("ops_frac_per_year")[:, None] / 4.0 * fp.installed_capex_usd,
         "resale": -ctx.get("fleet.resale_frac")[:, None] * fp.retired_capex_usd,
         "continuing_value": continuing,
@@ -348,7 +360,11 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
 
 
 def _queries(ctx: Context) -> FloatArray:
-    return np.asarray(ctx.demand_qpd * (ctx.hours_per_quarter[:, None] / 24.0))
+    """Queries demanded per quarter (N, Q), once per evaluation (read-only)."""
+    if "queries" not in ctx.memo:
+        ctx.memo["queries"] = _read_only(ctx.demand_qpd * (ctx.hours_per_quarter[:, None] / 24.0))
+    out: FloatArray = ctx.memo["queries"]
+    return out
 
 
 class Option(ABC):
@@ -395,11 +411,11 @@ class BuyGpu(Option):
     def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
         chips = self.owned_chips(ctx)
         fp = run_owned(ctx, chips)
-        costs = owned_costs(ctx, chips, fp)
+        costs = owned_costs(ctx, fp)
         extra, rented, unserved = shortfall_costs(ctx, list(self._gens), fp.shortfall_qps,
                                                   self.shortfall)
         costs |= extra
-        return OptionPaths(costs, {c.label: fp.installed[:, k, :] for k, c in enumerate(chips)},
+        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed,
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd)
 
 
@@ -419,7 +435,8 @@ class RentGpu(Option):
         costs, rented, unserved = shortfall_costs(ctx, list(self._gens), ctx.need_qps, "rent",
                                                   discount)
         zero = np.zeros((ctx.n, ctx.quarters))
-        return OptionPaths(costs, {}, rented, unserved, _queries(ctx) - unserved, zero)
+        return OptionPaths(costs, (), np.zeros((ctx.n, 0, ctx.quarters)), rented, unserved,
+                           _queries(ctx) - unserved, zero)
 
 
 def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
@@ -436,17 +453,18 @@ def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
 
 
 def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArray,
-           ctx: Context) -> FloatArray:
-    """``total_usd`` spread evenly over [start, end) months, per quarter (N, Q)."""
-    m0 = ctx.years[None, :] * 12.0
-    m1 = m0 + 3.0
-    s, e = start_months[:, None], end_months[:, None]
-    # months of [start, end) inside each quarter (at most its 3 months: m1 - m0)
-    overlap = np.minimum(m1, e)
-    overlap -= np.maximum(m0, s)
-    np.maximum(overlap, 0.0, out=overlap)
-    overlap *= (total_usd / np.maximum(end_months - start_months, 1e-9))[:, None]
-    return overlap
+           ctx: Context, out: FloatArray | None = None) -> FloatArray:
+    """``total_usd`` spread evenly over [start, end) months, per quarter (N, Q): each quarter
+    gets the months of the span inside it (at most its 3) times ``total / (end - start)``;
+    added to ``out`` when given. Compiled
+    (:func:`siliconomics.economics.cashflow_compiled.spread_kernel`)."""
+    from siliconomics.economics.cashflow_compiled import spread_kernel
+
+    into = np.zeros((ctx.n, ctx.quarters)) if out is None else out
+    n = ctx.n
+    spread_kernel(np.broadcast_to(total_usd, (n,)), np.broadcast_to(start_months, (n,)),
+                  np.broadcast_to(end_months, (n,)), np.asarray(ctx.years, dtype=float), into)
+    return into
 
 
 class CustomProgram(Option):
@@ -509,14 +527,11 @@ class CustomProgram(Option):
                                     avail_q, float("inf"), cap, path, tdp))
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
         chips = custom + bridge_owned
-        fp = run_owned(ctx, chips)
-        costs = owned_costs(ctx, chips, fp)
-        # the partner's margin: its share of the custom chips' capex and continuing value
-        custom_capex = fp.purchases[:, 0, :] * custom[0].unit_capex_usd
-        for k in range(1, len(custom)):
-            custom_capex += fp.purchases[:, k, :] * custom[k].unit_capex_usd
+        fp = run_owned(ctx, chips, lead=len(custom))
+        costs = owned_costs(ctx, fp)
+        # the partner's margin: its share of the custom chips' capex
         share = (margin / (1.0 + margin))[:, None]
-        costs["partner_margin"] = custom_capex * share
+        costs["partner_margin"] = fp.lead_capex_usd * share
         costs["capex"] = costs["capex"] - costs["partner_margin"]
         policy = bridge.shortfall if isinstance(bridge, BuyGpu) else "rent"
         discount = ctx.opt(bridge.key("committed_discount_frac"), 0.0) \
@@ -543,11 +558,10 @@ class CustomProgram(Option):
         for k in range(1, k_max):
             end = arrival + k * every
             ok = np.isfinite(end) & (end < ctx.quarters * 3.0)
-            nxt += spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
-                          np.where(ok, end, 1.0), ctx)
+            spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
+                   np.where(ok, end, 1.0), ctx, out=nxt)
         costs["next_generation_nre"] = nxt
-        labels = [c.label for c in chips]
-        return OptionPaths(costs, {lab: fp.installed[:, k, :] for k, lab in enumerate(labels)},
+        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed,
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd,
                            arrival_quarter=arrival / 3.0)
 
@@ -668,11 +682,45 @@ def present_values(model: StrategyModel, p: Mapping[str, FloatArray],
     return {k: c for k, (c, _) in both.items()}, {k: q for k, (_, q) in both.items()}
 
 
+@dataclass(frozen=True)
+class OptionTotals:
+    """One option reduced: present value of its costs [USD] and of its queries served
+    ``(N,)``; each cost category summed over the draws [USD per quarter] ``(Q,)``."""
+
+    cost_pv_usd: FloatArray
+    served_pv_queries: FloatArray
+    cost_sums_usd: dict[str, FloatArray]
+
+
+def option_totals(paths: OptionPaths, factors: FloatArray) -> OptionTotals:
+    """Reduce one option's paths with the :func:`discount_factors` ``factors``, in one
+    compiled pass (:mod:`siliconomics.economics.cashflow_compiled`): present values of
+    the total cost (:meth:`OptionPaths.total`) and of the queries served, and each cost
+    category summed over the draws."""
+    from siliconomics.economics.cashflow_compiled import (
+        add_category_kernel,
+        present_values_kernel,
+    )
+
+    n, q = factors.shape
+    c = np.ascontiguousarray
+    total = np.zeros((n, q))
+    sums: dict[str, FloatArray] = {}
+    for k, (name, cost) in enumerate(paths.costs.items()):
+        sums[name] = np.empty(q)
+        add_category_kernel(c(cost, dtype=float), total, sums[name], k == 0)
+    cost_pv, served_pv = np.empty(n), np.empty(n)
+    present_values_kernel(total, c(paths.served_queries, dtype=float), c(factors, dtype=float),
+                          cost_pv, served_pv)
+    return OptionTotals(cost_pv, served_pv, sums)
+
+
 def option_present_values(paths: OptionPaths, factors: FloatArray
                           ) -> tuple[FloatArray, FloatArray]:
     """Present value of one option's costs [USD] and of its queries served ``(N,)``, with
     the :func:`discount_factors` ``factors``."""
-    return (paths.total() * factors).sum(axis=1), (paths.served_queries * factors).sum(axis=1)
+    totals = option_totals(paths, factors)
+    return totals.cost_pv_usd, totals.served_pv_queries
 
 
 def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],

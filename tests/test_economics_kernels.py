@@ -1,0 +1,81 @@
+"""The compiled cash-flow reductions and spreads against the NumPy expressions they replace:
+the same float operations in the same order, so equal, not merely close."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siliconomics.economics.cashflow_compiled import (
+    pairwise_sum,
+    spread_kernel,
+    sum_over_draws_kernel,
+)
+from siliconomics.economics.strategy import (
+    OptionPaths,
+    discount_factors,
+    option_totals,
+)
+
+
+@pytest.mark.parametrize("q", [1, 5, 8, 13, 32, 80, 128, 129, 300])
+def test_pairwise_sum_is_numpys(q: int) -> None:
+    rng = np.random.default_rng(q)
+    rows = rng.standard_normal((50, q)) * 10 ** rng.uniform(-6, 10, (50, q))
+    ours = np.array([pairwise_sum(r, q) for r in rows])
+    np.testing.assert_array_equal(ours, rows.sum(axis=1))
+
+
+def _paths(n: int, q: int, g: int, rng: np.random.Generator) -> OptionPaths:
+    costs = {name: rng.uniform(-1e6, 1e9, (n, q)) for name in ("capex", "power", "resale")}
+    installed = rng.uniform(0, 1e4, (n, g, q))
+    return OptionPaths(costs, tuple(f"gen {k}" for k in range(g)), installed,
+                       rng.uniform(0, 10, (n, q)), rng.uniform(0, 1e6, (n, q)),
+                       rng.uniform(0, 1e12, (n, q)), rng.uniform(0, 1e9, (n, q)))
+
+
+@pytest.mark.parametrize("q", [8, 32, 80])
+def test_option_totals_equal_the_numpy_expressions(q: int) -> None:
+    rng = np.random.default_rng(1)
+    n = 300
+    paths = _paths(n, q, 3, rng)
+    factors = discount_factors(rng.uniform(0.02, 0.2, n), q)
+    got = option_totals(paths, factors)
+    np.testing.assert_array_equal(got.cost_pv_usd, (paths.total() * factors).sum(axis=1))
+    np.testing.assert_array_equal(got.served_pv_queries,
+                                  (paths.served_queries * factors).sum(axis=1))
+    assert list(got.cost_sums_usd) == list(paths.costs)
+    for name, v in paths.costs.items():
+        np.testing.assert_array_equal(got.cost_sums_usd[name], np.einsum("nq->q", v))
+
+
+def test_sum_over_draws_of_a_fleet_and_of_a_view() -> None:
+    rng = np.random.default_rng(2)
+    installed = rng.uniform(0, 1e4, (200, 4, 32))
+    out = np.empty((4, 32))
+    sum_over_draws_kernel(installed, out)
+    for k in range(4):
+        np.testing.assert_array_equal(out[k], np.einsum("nq->q", installed[:, k, :]))
+    one = np.empty((1, 32))
+    sum_over_draws_kernel(installed[:, 2, :][:, None, :], one)
+    np.testing.assert_array_equal(one[0], out[2])
+
+
+def test_spread_matches_the_months_of_each_quarter() -> None:
+    # brute force: the share of each month [m, m + 1) of 1/100-month steps inside the span
+    years = np.arange(12) / 4.0
+    total = np.array([1200.0, 50.0, 7.0, 0.0])
+    start = np.array([0.0, 4.5, 30.0, 2.0])
+    end = np.array([12.0, 10.25, 60.0, 2.0])
+    out = np.zeros((4, 12))
+    spread_kernel(total, start, end, years, out)
+    fine = (np.arange(36 * 100) + 0.5) / 100.0  # centres of 1/100-month steps
+    for i in range(4):
+        inside = (fine >= start[i]) & (fine < end[i])
+        per_step = total[i] / max(end[i] - start[i], 1e-9) / 100.0
+        brute = (inside * per_step).reshape(12, 300).sum(axis=1)
+        np.testing.assert_allclose(out[i], brute, rtol=1e-9, atol=1e-9)
+    # spans past the horizon keep only their part inside it; out is added to
+    assert out[2].sum() == pytest.approx(7.0 * 6.0 / 30.0)
+    spread_kernel(total, start, end, years, out)
+    assert out[0].sum() == pytest.approx(2 * 1200.0)
