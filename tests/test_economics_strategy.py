@@ -188,12 +188,12 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
     n, g, q = 2, 2, 12
     need = np.tile(np.linspace(10.0, 40.0, q), (n, 1))
     qps = np.ones((n, g, q))
-    avail = np.ones((n, g, q))
-    avail[:, 0, :4] = 0.0  # the preferred chip arrives in quarter 4
+    first = np.array([[4.0, 0.0], [3.5, 0.0]])  # the preferred chip arrives in quarter 4
+    until = np.array([q, q])
     cap = np.array([[3.0, np.inf], [3.0, np.inf]])
     unit = np.full((n, g, q), 100.0)
     life = np.array([8.0, 8.0])
-    fp = simulate_fleet(need, qps, avail, cap, unit, life)
+    fp = simulate_fleet(need, qps, first, until, cap, unit, life)
     assert np.all(fp.purchases[:, 0, :] <= 3.0 + 1e-12)
     assert np.all(fp.purchases[:, 0, :4] == 0)
     served = (fp.installed * qps).sum(axis=1)
@@ -204,7 +204,7 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
              for t in range(q)]
     np.testing.assert_allclose(fp.book_value_usd[0], brute, rtol=1e-9, atol=1e-9)
     # a power budget binds: 1 W per chip, 15 W allowed
-    fp = simulate_fleet(need, qps, avail, cap, unit, life, np.ones((n, g)),
+    fp = simulate_fleet(need, qps, first, until, cap, unit, life, np.ones((n, g)),
                         np.full((n, q), 15.0))
     assert np.all(fp.installed.sum(axis=1) <= 15.0 + 1e-9)
     assert fp.shortfall_qps[0, -1] == pytest.approx(40.0 - 15.0)
@@ -215,14 +215,16 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
 
     rng = np.random.default_rng(0)
     n, g, q = 64, 4, 20
+    # on sale from a fractional quarter (some never), until a last quarter (some never)
+    first = np.where(rng.random((n, g)) > 0.9, np.inf, rng.uniform(-3, q / 2, (n, g)))
+    until = np.array([q, q // 2, 3 * q // 4, -1])
     args = (rng.uniform(10, 100, (n, q)).cumsum(axis=1), rng.uniform(0.5, 2, (n, g, q)),
-            (rng.random((n, g, q)) > 0.3).astype(float),
+            first, until,
             np.where(rng.random((n, g)) > 0.5, np.inf, rng.uniform(1, 50, (n, g))),
             rng.uniform(100, 200, (n, g, q)), rng.integers(4, 24, n).astype(float))
-    # the engine passes capacity as a broadcast view and availability as a boolean mask
+    # the engine passes capacity as a broadcast view
     per_chip = rng.uniform(0.5, 2, (n, g))
-    as_engine = (args[0], np.broadcast_to(per_chip[:, :, None], (n, g, q)), args[2] > 0,
-                 *args[3:])
+    as_engine = (args[0], np.broadcast_to(per_chip[:, :, None], (n, g, q)), *args[2:])
     # running costs per chip-quarter (power on the in-use share, data centre) and the
     # capex of the first two generations reported apart
     running = dict(power_usd_per_chip_quarter=rng.uniform(10, 20, (n, g)),

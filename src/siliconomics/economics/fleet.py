@@ -29,8 +29,7 @@ import numpy.typing as npt
 
 from siliconomics.economics.tco import FloatArray
 
-#: Where a generation can be bought ``(N, G, Q)``: 0/1 floats or booleans.
-Mask = FloatArray | npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -60,16 +59,16 @@ class FleetPaths:
     lead_capex_usd: FloatArray
 
 
-def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
-                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
-                   facility_w_per_chip: FloatArray | None = None,
+def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_from: FloatArray,
+                   available_until: IntArray, supply_cap: FloatArray, unit_capex_usd: FloatArray,
+                   life_quarters: FloatArray, facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
                    power_usd_per_chip_quarter: FloatArray | None = None,
                    datacenter_usd_per_chip_quarter: FloatArray | None = None,
                    lead_generations: int = 0) -> FleetPaths:
     """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
     :func:`simulate_fleet_reference`), compiled. The ``(N, G, Q)`` inputs may be broadcast
-    views (read in place, not copied); ``available`` may be boolean."""
+    views (read in place, not copied)."""
     from siliconomics.economics.fleet_compiled import fleet_kernel
 
     n, g, q = qps_per_chip.shape
@@ -80,16 +79,14 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Ma
                                                   "datacenter")}
     out["lead_capex"] = np.empty((n, q)) if lead_generations else np.zeros((n, q))
     has_budget = power_budget_w is not None and facility_w_per_chip is not None
-    c = np.ascontiguousarray
-    avail = available if available.dtype == np.bool_ else np.asarray(available, dtype=float)
     fleet_kernel(
-        c(need_qps, dtype=float), np.asarray(qps_per_chip, dtype=float), avail,
-        c(np.broadcast_to(supply_cap, (n, g)), dtype=float),
-        np.asarray(unit_capex_usd, dtype=float),
-        np.maximum(np.rint(life_quarters).astype(np.int64), 1),
+        _read(need_qps), _read(qps_per_chip, contiguous=False), _read(available_from, (n, g)),
+        _read(available_until, dtype=np.int64), _read(supply_cap, (n, g)),
+        _read(unit_capex_usd, contiguous=False),
+        _read(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
         # read only with a budget: otherwise placeholders of the right type
-        c(facility_w_per_chip if has_budget else np.ones((1, 1)), dtype=float),
-        c(power_budget_w if has_budget else np.zeros((1, 1)), dtype=float), has_budget,
+        _read(facility_w_per_chip if has_budget else np.ones((1, 1))),
+        _read(power_budget_w if has_budget else np.zeros((1, 1))), has_budget,
         _per_chip(power_usd_per_chip_quarter, n, g),
         _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
         out["purchases"], out["installed"], out["capex"], out["retired_capex"],
@@ -100,13 +97,27 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available: Ma
                       out["power"], out["datacenter"], out["lead_capex"])
 
 
+def _read(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = float,
+          contiguous: bool = True) -> npt.NDArray[np.generic]:
+    """An input as the kernel reads it: of ``dtype``, broadcast to ``shape``, C-contiguous
+    (unless ``contiguous`` is False: a broadcast view is read through its strides) and
+    read-only, so every caller gets the same compiled signature (numba compiles one per
+    combination of layouts and writeability)."""
+    arr = np.asarray(a, dtype=dtype)
+    if shape is not None:
+        arr = np.broadcast_to(arr, shape)
+    view = (np.ascontiguousarray(arr) if contiguous else arr).view()
+    view.flags.writeable = False
+    return view
+
+
 def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
     """A running cost per chip-quarter ``(N, G)`` as the kernel reads it (zero when absent)."""
-    return np.zeros((n, g)) if usd is None else np.ascontiguousarray(
-        np.broadcast_to(usd, (n, g)), dtype=float)
+    return _read(np.zeros((n, g)) if usd is None else usd, (n, g))
 
 
-def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, available: Mask,
+def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
+                   available_from: FloatArray, available_until: IntArray,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
@@ -117,7 +128,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
 
     ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
     carries on average (capacity at the SLO x utilisation) [queries/s];
-    ``available`` (N, G, Q): 1 where the generation can be bought; ``supply_cap`` (N, G)
+    ``available_from`` (N, G): the first quarter a generation can be bought (fractional: from
+    the next whole quarter; ``inf`` never) and ``available_until`` (G,) the last (an integer,
+    the same in every draw); ``supply_cap`` (N, G)
     [chips/quarter] (``inf`` for none); ``unit_capex_usd`` (N, G, Q) price of a chip with its
     server share and network bought in that quarter; ``life_quarters`` (N,) service life;
     ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget;
@@ -127,6 +140,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray, ava
     capex to report apart as well.
     """
     n, g, q = qps_per_chip.shape
+    quarter = np.arange(q)
+    available = ((quarter[None, None, :] >= np.broadcast_to(available_from, (n, g))[:, :, None])
+                 & (quarter[None, None, :] <= np.asarray(available_until)[None, :, None]))
     power_q = _per_chip(power_usd_per_chip_quarter, n, g)
     dc_q = _per_chip(datacenter_usd_per_chip_quarter, n, g)
     rows = np.arange(n)

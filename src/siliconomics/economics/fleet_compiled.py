@@ -21,13 +21,15 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any, fac_w: Any,
+def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: Any, life: Any,
+                 fac_w: Any,
                  budget: Any, has_budget: bool, power_q: Any, dc_q: Any, lead: int,
                  purchases: Any, installed: Any, capex: Any, retired_capex: Any,
                  installed_capex: Any, book: Any, shortfall: Any, in_use: Any, power: Any,
                  datacenter: Any, lead_capex: Any) -> None:
     """Fill every element of the output arrays (``purchases``, ``installed`` (N, G, Q); the
-    rest (N, Q)). ``power_q`` / ``dc_q`` (N, G): running cost of one chip-quarter in use /
+    rest (N, Q)). Generation ``k`` is on sale in quarters ``first[i, k] <= t <= until[k]``.
+    ``power_q`` / ``dc_q`` (N, G): running cost of one chip-quarter in use /
     installed [USD], summed over the fleet into ``power`` (on the in-use share) and
     ``datacenter``; ``lead_capex``: the capex spent on the first ``lead`` generations
     (``lead_capex`` is not touched when ``lead`` is 0). ``fac_w`` and ``budget`` are read
@@ -65,12 +67,12 @@ def fleet_kernel(need: Any, qps: Any, avail: Any, cap: Any, unit: Any, life: Any
             lead_total = 0.0
             for k in range(g):
                 # nothing left to buy, or not on sale: the reference's arithmetic gives 0
-                # chips (capacities are positive, prices finite), so skip its divisions
+                # chips (capacities are positive, prices finite), so skip its divisions; on
+                # sale, its factor 1.0 changes nothing
                 got = 0.0
                 spend = 0.0
-                if gap > 0.0 and avail[i, k, t]:
-                    got = gap / qps[i, k, t] * avail[i, k, t]
-                    got = min(got, cap[i, k])
+                if gap > 0.0 and t >= first[i, k] and t <= until[k]:
+                    got = min(gap / qps[i, k, t], cap[i, k])
                     if has_budget:
                         got = min(got, head / fac_w[i, k])
                         head = max(head - got * fac_w[i, k], 0.0)

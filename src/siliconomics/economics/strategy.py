@@ -277,7 +277,7 @@ def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
 def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
     """The vintage fleet for these chips in preference order (first preferred), with its
     power and data-centre costs, and the capex of the first ``lead`` chips apart. Capacity
-    is passed as a broadcast view and availability as a boolean mask ``(N, G, Q)``."""
+    is passed as a broadcast view ``(N, G, Q)``."""
     n, g, q = ctx.n, len(chips), ctx.quarters
     tdp_w = np.stack([c.tdp_w for c in chips], axis=1)
     power_w = None
@@ -290,17 +290,16 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
                   + ctx.opt("fleet.power_build_out_mw_per_quarter", 0.0)[:, None]
                   * ctx.quarter_index[None, :]) * 1e6
     qps = np.broadcast_to(np.stack([c.qps for c in chips], axis=1)[:, :, None], (n, g, q))
-    first = np.stack([c.available_quarter for c in chips], axis=1)[:, :, None]
-    available = ctx.quarter_index[None, None, :] >= first
-    for k, c in enumerate(chips):  # end of sale: the same quarter in every draw
-        if c.last_quarter < q:
-            available[:, k, max(int(np.floor(c.last_quarter)) + 1, 0):] = False
+    first = np.stack([c.available_quarter for c in chips], axis=1)
+    # end of sale: the same quarter in every draw
+    until = np.array([q if c.last_quarter >= q else max(int(np.floor(c.last_quarter)), -1)
+                      for c in chips], dtype=np.int64)
     unit = np.empty((n, g, q))
     for k, c in enumerate(chips):
         unit[:, k, :] = c.unit_capex_usd
     power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
     return simulate_fleet(
-        ctx.need_qps, qps, available, np.stack([c.supply_cap for c in chips], axis=1), unit,
+        ctx.need_qps, qps, first, until, np.stack([c.supply_cap for c in chips], axis=1), unit,
         ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead)
 
 
