@@ -8,6 +8,7 @@ import pytest
 
 from siliconomics.economics.cashflow_compiled import (
     pairwise_sum,
+    rent_kernel,
     spread_kernel,
     sum_over_draws_kernel,
 )
@@ -15,6 +16,7 @@ from siliconomics.economics.strategy import (
     OptionPaths,
     discount_factors,
     option_totals,
+    quarterly_powers,
 )
 
 
@@ -79,3 +81,41 @@ def test_spread_matches_the_months_of_each_quarter() -> None:
     assert out[2].sum() == pytest.approx(7.0 * 6.0 / 30.0)
     spread_kernel(total, start, end, years, out)
     assert out[0].sum() == pytest.approx(2 * 1200.0)
+
+
+@pytest.mark.parametrize("q", [1, 2, 3, 8, 13, 32, 80])
+def test_quarterly_powers_by_doubling(q: int) -> None:
+    base = np.array([0.5, 0.9, 1.0, 1.3, 2.0])
+    got = quarterly_powers(base, q)
+    # the NumPy doubling it replaced, operation for operation
+    ref = np.empty((base.size, q))
+    ref[:, 0] = 1.0
+    if q > 1:
+        ref[:, 1] = np.power(base, 0.25)
+    width = 2
+    while width < q:
+        step = ref[:, width - 1] * ref[:, 1]
+        take = min(width, q - width)
+        np.multiply(ref[:, :take], step[:, None], out=ref[:, width:width + take])
+        width += take
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_allclose(got, np.power(base[:, None], np.arange(q) / 4.0), rtol=1e-13)
+
+
+def test_rent_kernel_equals_the_numpy_steps() -> None:
+    rng = np.random.default_rng(3)
+    n, q, first, end = 100, 20, 4, 15
+    left = rng.uniform(0, 50, (n, q))
+    qps = rng.uniform(0.5, 2, n)
+    rate = np.broadcast_to(rng.uniform(1, 3, q)[None, :], (n, q))
+    rented, paid = rng.uniform(0, 1, (n, q)), rng.uniform(0, 1, (n, q))
+    expect_rented, expect_paid, expect_left = rented.copy(), paid.copy(), left.copy()
+    chips = expect_left[:, first:end] / qps[:, None]
+    expect_rented[:, first:end] += chips
+    chips *= rate[:, first:end]
+    expect_paid[:, first:end] += chips
+    expect_left[:, first:end] = 0.0
+    rent_kernel(left, qps, rate, first, end, rented, paid)
+    np.testing.assert_array_equal(rented, expect_rented)
+    np.testing.assert_array_equal(paid, expect_paid)
+    np.testing.assert_array_equal(left, expect_left)

@@ -110,3 +110,37 @@ def spread_kernel(total: Any, start: Any, end: Any, years: Any, out: Any) -> Non
             m0 = years[t] * 12.0
             overlap = min(m0 + 3.0, e) - max(m0, s)
             out[i, t] += max(overlap, 0.0) * per_month
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def rent_kernel(left: Any, qps: Any, rate: Any, first: int, end: int, rented: Any,
+                paid: Any) -> None:
+    """Rent the shortfall ``left`` [queries/s] (N, Q) of quarters ``first <= t < end`` with
+    chips carrying ``qps[i]`` each: add the chips to ``rented`` and chips x ``rate``
+    [USD/h] to ``paid``, and clear ``left`` there (as NumPy's ``chips = left / qps;
+    rented += chips; chips *= rate; paid += chips``)."""
+    for i in range(left.shape[0]):
+        for t in range(first, end):
+            chips = left[i, t] / qps[i]
+            rented[i, t] += chips
+            paid[i, t] += chips * rate[i, t]
+            left[i, t] = 0.0
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def quarterly_powers_kernel(root: Any, out: Any) -> None:
+    """``out[i, q] = root[i] ** q`` by repeated doubling: the first two columns are 1 and
+    ``root``, and each block of columns is the one before it times one power (so a path
+    costs a multiplication per element instead of a ``pow``)."""
+    n, q = out.shape
+    for i in range(n):
+        out[i, 0] = 1.0
+        if q > 1:
+            out[i, 1] = root[i]
+        width = 2
+        while width < q:
+            step = out[i, width - 1] * out[i, 1]  # root ** width
+            take = min(width, q - width)
+            for j in range(take):
+                out[i, width + j] = out[i, j] * step
+            width += take

@@ -190,18 +190,13 @@ def quarterly_powers(base: FloatArray, quarters: int) -> FloatArray:
 
     The quarterly factor ``base ** 0.25`` raised by repeated doubling (each block of columns
     is the previous block times one power), so a path costs a few multiplications per
-    element instead of a ``pow`` each; within a few ulp of ``np.power``.
+    element instead of a ``pow`` each; within a few ulp of ``np.power``. Compiled
+    (:func:`siliconomics.economics.cashflow_compiled.quarterly_powers_kernel`).
     """
+    from siliconomics.economics.cashflow_compiled import quarterly_powers_kernel
+
     out = np.empty((base.size, quarters))
-    out[:, 0] = 1.0
-    if quarters > 1:
-        out[:, 1] = np.power(base, 0.25)
-    width = 2
-    while width < quarters:
-        step = out[:, width - 1] * out[:, 1]  # base ** (width / 4)
-        take = min(width, quarters - width)
-        np.multiply(out[:, :take], step[:, None], out=out[:, width:width + take])
-        width += take
+    quarterly_powers_kernel(np.ascontiguousarray(np.power(base, 0.25), dtype=float), out)
     return out
 
 
@@ -329,9 +324,11 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
     A generation is on sale over one run of quarters, the same in every draw, so it takes
     the whole shortfall of those quarters (a slice, not a mask over the horizon).
     """
+    from siliconomics.economics.cashflow_compiled import rent_kernel
+
     rented = np.zeros((ctx.n, ctx.quarters))
     rate_paid = np.zeros((ctx.n, ctx.quarters))
-    left = shortfall_qps.copy()
+    left = np.array(shortfall_qps, dtype=float, order="C")
     if policy == "rent" and left.any():
         for gen in gens:  # preference order: newest first
             rate = rental_usd_per_hour(ctx, gen)
@@ -342,12 +339,8 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
                 min(int(np.floor(gen.last_quarter)) + 1, ctx.quarters)
             if first >= end:
                 continue
-            take = left[:, first:end]
-            chips = take / qps_per_chip(ctx, gen)[:, None]
-            rented[:, first:end] += chips
-            chips *= rate[:, first:end]
-            rate_paid[:, first:end] += chips
-            take[...] = 0.0
+            rent_kernel(left, np.ascontiguousarray(qps_per_chip(ctx, gen), dtype=float),
+                        _read_only(rate), first, end, rented, rate_paid)
     disc = 0.0 if discount is None else discount[:, None]
     rate_paid *= (1.0 - disc) * ctx.hours_per_quarter[:, None]
     costs = {"rental": rate_paid}
