@@ -119,3 +119,21 @@ def test_rent_kernel_equals_the_numpy_steps() -> None:
     np.testing.assert_array_equal(rented, expect_rented)
     np.testing.assert_array_equal(paid, expect_paid)
     np.testing.assert_array_equal(left, expect_left)
+
+
+def test_price_path_falls_from_launch_and_never_exceeds_it() -> None:
+    from types import SimpleNamespace
+
+    from siliconomics.economics.strategy import price_path
+
+    ctx = SimpleNamespace(n=3, quarters=12)
+    price = np.array([100.0, 200.0, 50.0])
+    decline = np.array([0.2, 0.0, 0.5])
+    launch = np.array([-2.0, 3.0, 5.5])  # quarters from the scenario date
+    got = price_path(ctx, price, decline, launch)  # type: ignore[arg-type]
+    q = np.arange(12)[None, :]
+    a = np.maximum(launch, 0.0)[:, None]
+    expect = np.minimum(price[:, None] * (1 - decline[:, None]) ** ((q - a) / 4.0),
+                        price[:, None])
+    np.testing.assert_allclose(got, expect, rtol=1e-13)
+    assert got[2, 5] == 50.0 and got[2, 6] < 50.0

@@ -144,3 +144,13 @@ def quarterly_powers_kernel(root: Any, out: Any) -> None:
             for j in range(take):
                 out[i, width + j] = out[i, j] * step
             width += take
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def price_path_kernel(powers: Any, at_scenario_start: Any, launch: Any, out: Any) -> None:
+    """``out[i, t] = min(powers[i, t] * at_scenario_start[i], launch[i])``: a price falling
+    from ``at_scenario_start`` by the quarterly ``powers``, never above the launch price."""
+    n, q = out.shape
+    for i in range(n):
+        for t in range(q):
+            out[i, t] = min(powers[i, t] * at_scenario_start[i], launch[i])

@@ -211,11 +211,16 @@ def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
     them); before the launch that is above the launch price, so the minimum of the two is
     the path. Declines are below 1 (scenario bounds), so the powers stay finite.
     """
+    from siliconomics.economics.cashflow_compiled import price_path_kernel
+
     a = np.maximum(available_quarter, 0.0)
     kept = 1.0 - decline
     powers = quarterly_powers(kept, ctx.quarters) if kept_powers is None else kept_powers
-    path = powers * (price_usd * np.power(kept, -a / 4.0))[:, None]
-    return np.asarray(np.minimum(path, price_usd[:, None], out=path))
+    path = np.empty((ctx.n, ctx.quarters))
+    c = np.ascontiguousarray
+    price_path_kernel(c(powers, dtype=float), c(price_usd * np.power(kept, -a / 4.0), dtype=float),
+                      c(np.broadcast_to(price_usd, (ctx.n,)), dtype=float), path)
+    return path
 
 
 def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> FloatArray:
@@ -227,14 +232,20 @@ def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> Float
 
 
 def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
-    """Rental price of one chip-hour (N, Q): the dated path, or the sampled constant."""
-    if gen.rental_points is not None:
-        path = rental_path(gen.rental_points, ctx.quarters)[None, :]
-        return np.asarray(np.broadcast_to(path, (ctx.n, ctx.quarters)))
-    key = f"{gen.key}.cloud_usd_per_hour"
-    if key not in ctx.p:
-        return None
-    return np.asarray(np.broadcast_to(ctx.get(key)[:, None], (ctx.n, ctx.quarters)))
+    """Rental price of one chip-hour (N, Q), a read-only broadcast view: the dated path, or
+    the sampled constant; once per evaluation (options renting the same chip share it)."""
+    memo = f"rent:{gen.key}"
+    if memo not in ctx.memo:
+        key = f"{gen.key}.cloud_usd_per_hour"
+        if gen.rental_points is not None:
+            path = rental_path(gen.rental_points, ctx.quarters)[None, :]
+            ctx.memo[memo] = np.broadcast_to(path, (ctx.n, ctx.quarters))
+        elif key in ctx.p:
+            ctx.memo[memo] = np.broadcast_to(ctx.get(key)[:, None], (ctx.n, ctx.quarters))
+        else:
+            ctx.memo[memo] = None
+    rate: FloatArray | None = ctx.memo[memo]
+    return rate
 
 
 @dataclass(frozen=True)
