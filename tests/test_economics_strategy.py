@@ -233,6 +233,14 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
         for budget in ((None, None), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
             a = simulate_fleet(*inputs, *budget, **running)
             b = simulate_fleet_reference(*inputs, *budget, **running)
+            # the engine asks only for the fleet summed over draws: the same sums, and the
+            # same everything else
+            c = simulate_fleet(*inputs, *budget, **running, per_draw_fleet=False)
+            assert c.purchases.shape == c.installed.shape == (0, g, q)
+            for name in a.__dataclass_fields__:
+                if name not in ("purchases", "installed"):
+                    np.testing.assert_array_equal(getattr(c, name), getattr(b, name),
+                                                  err_msg=name)
             assert b.purchases.sum() > 0 and b.shortfall_qps.sum() > 0
             assert b.power_usd.sum() > 0 and b.datacenter_usd.sum() > b.power_usd.sum() / 10
             assert 0 < b.lead_capex_usd.sum() < b.capex_usd.sum()

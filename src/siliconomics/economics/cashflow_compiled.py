@@ -87,13 +87,11 @@ def present_values_kernel(total: Any, served: Any, factors: Any, cost_pv: Any,
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
 def sum_over_draws_kernel(a: Any, out: Any) -> None:
-    """``out[k, t]`` = sum over draws (axis 0, in order) of ``a[:, k, t]``, ``a`` (N, K, Q)
-    (an (N, Q) array as a view with K = 1)."""
-    out[:, :] = 0.0
+    """``out[t]`` = sum over draws (axis 0, in order) of ``a[:, t]``, ``a`` (N, Q)."""
+    out[:] = 0.0
     for i in range(a.shape[0]):
-        for k in range(a.shape[1]):
-            for t in range(a.shape[2]):
-                out[k, t] += a[i, k, t]
+        for t in range(a.shape[1]):
+            out[t] += a[i, t]
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]

@@ -36,7 +36,9 @@ IntArray = npt.NDArray[np.int64]
 class FleetPaths:
     """An owned fleet over the horizon.
 
-    ``purchases`` / ``installed`` [chips], ``(N, G, Q)``; ``capex_usd`` spent
+    ``purchases`` / ``installed`` [chips], ``(N, G, Q)`` (``(0, G, Q)`` when the caller asked
+    only for ``installed_over_draws``, the chips installed summed over the draws ``(G, Q)``);
+    ``capex_usd`` spent
     on purchases ``(N, Q)``; ``retired_capex_usd`` the purchase value of the chips retired
     ``(N, Q)``; ``installed_capex_usd`` of the chips still installed at the end of each
     quarter ``(N, Q)``; ``book_value_usd`` of those chips (straight line over the service
@@ -48,6 +50,7 @@ class FleetPaths:
 
     purchases: FloatArray
     installed: FloatArray
+    installed_over_draws: FloatArray
     capex_usd: FloatArray
     retired_capex_usd: FloatArray
     installed_capex_usd: FloatArray
@@ -65,15 +68,19 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_fro
                    power_budget_w: FloatArray | None = None,
                    power_usd_per_chip_quarter: FloatArray | None = None,
                    datacenter_usd_per_chip_quarter: FloatArray | None = None,
-                   lead_generations: int = 0) -> FleetPaths:
+                   lead_generations: int = 0, per_draw_fleet: bool = True) -> FleetPaths:
     """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
     :func:`simulate_fleet_reference`), compiled. The ``(N, G, Q)`` inputs may be broadcast
-    views (read in place, not copied)."""
+    views (read in place, not copied). ``per_draw_fleet=False`` skips ``purchases`` and
+    ``installed`` per draw (returned as ``(0, G, Q)``) for a caller that needs only
+    ``installed_over_draws``."""
     from siliconomics.economics.fleet_compiled import fleet_kernel
 
     n, g, q = qps_per_chip.shape
     # the kernel writes every element of its outputs
-    out = {name: np.empty((n, g, q)) for name in ("purchases", "installed")}
+    kept = n if per_draw_fleet else 0
+    out = {name: np.empty((kept, g, q)) for name in ("purchases", "installed")}
+    out["installed_over_draws"] = np.empty((g, q))
     out |= {name: np.empty((n, q)) for name in ("capex", "retired_capex", "installed_capex",
                                                   "book", "shortfall", "in_use", "power",
                                                   "datacenter")}
@@ -89,10 +96,11 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_fro
         _read(power_budget_w if has_budget else np.zeros((1, 1))), has_budget,
         _per_chip(power_usd_per_chip_quarter, n, g),
         _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
-        out["purchases"], out["installed"], out["capex"], out["retired_capex"],
-        out["installed_capex"], out["book"], out["shortfall"], out["in_use"], out["power"],
-        out["datacenter"], out["lead_capex"])
-    return FleetPaths(out["purchases"], out["installed"], out["capex"], out["retired_capex"],
+        per_draw_fleet, out["purchases"], out["installed"], out["installed_over_draws"],
+        out["capex"], out["retired_capex"], out["installed_capex"], out["book"],
+        out["shortfall"], out["in_use"], out["power"], out["datacenter"], out["lead_capex"])
+    return FleetPaths(out["purchases"], out["installed"], out["installed_over_draws"],
+                      out["capex"], out["retired_capex"],
                       out["installed_capex"], out["book"], out["shortfall"], out["in_use"],
                       out["power"], out["datacenter"], out["lead_capex"])
 
@@ -209,5 +217,8 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
         # capex / life a quarter, a retired cohort has none left, a new one starts at full
         book_value = book_value + cohort_total[t] - base_capex / life
         book[:, t] = np.maximum(book_value, 0.0)
-    return FleetPaths(purchases, installed, capex, retired_capex, installed_capex, book,
-                      shortfall, in_use, power, datacenter, lead_capex)
+    # summed over the draws in draw order, as the kernel does
+    over_draws = np.stack([np.einsum("nq->q", installed[:, k, :]) for k in range(g)]) \
+        if g else np.zeros((0, q))
+    return FleetPaths(purchases, installed, over_draws, capex, retired_capex, installed_capex,
+                      book, shortfall, in_use, power, datacenter, lead_capex)

@@ -5,7 +5,9 @@ million draws fit in seconds. Every float operation is done in the same order as
 reference on the same IEEE doubles (no ``fastmath``), and the tests require equal results.
 
 Each draw's outputs are one contiguous ``(G, Q)`` block of ``purchases`` and ``installed``
-(layout ``(N, G, Q)``), so a draw writes a few cache lines instead of one per quarter. The
+(layout ``(N, G, Q)``), so a draw writes a few cache lines instead of one per quarter; a
+caller that needs only the fleet summed over the draws (the strategy engine) skips those
+two arrays, the larger part of the kernel's memory traffic. The
 per-quarter inputs may be broadcast views (a chip's capacity is the same every quarter):
 numba reads them through their strides without a copy. ``nogil=True`` lets blocks of draws
 run on several threads. ``cache=True`` keeps the machine code on disk: only the first run on
@@ -24,11 +26,13 @@ from numba import njit
 def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: Any, life: Any,
                  fac_w: Any,
                  budget: Any, has_budget: bool, power_q: Any, dc_q: Any, lead: int,
-                 purchases: Any, installed: Any, capex: Any, retired_capex: Any,
-                 installed_capex: Any, book: Any, shortfall: Any, in_use: Any, power: Any,
-                 datacenter: Any, lead_capex: Any) -> None:
-    """Fill every element of the output arrays (``purchases``, ``installed`` (N, G, Q); the
-    rest (N, Q)). Generation ``k`` is on sale in quarters ``first[i, k] <= t <= until[k]``.
+                 per_draw: bool, purchases: Any, installed: Any, installed_sum: Any, capex: Any,
+                 retired_capex: Any, installed_capex: Any, book: Any, shortfall: Any,
+                 in_use: Any, power: Any, datacenter: Any, lead_capex: Any) -> None:
+    """Fill every element of the output arrays: ``purchases`` and ``installed`` (N, G, Q)
+    only when ``per_draw`` (otherwise they are not touched), ``installed_sum`` (G, Q) the
+    chips installed summed over the draws, the rest (N, Q). Generation ``k`` is on sale in
+    quarters ``first[i, k] <= t <= until[k]``.
     ``power_q`` / ``dc_q`` (N, G): running cost of one chip-quarter in use /
     installed [USD], summed over the fleet into ``power`` (on the in-use share) and
     ``datacenter``; ``lead_capex``: the capex spent on the first ``lead`` generations
@@ -36,7 +40,9 @@ def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: An
     only when ``has_budget``."""
     n, g, q = qps.shape
     cohort = np.zeros((q, g))  # capex of each quarter's cohort, by generation
+    bought = np.zeros((g, q))  # chips of each quarter's cohort (this draw)
     base = np.zeros(g)
+    installed_sum[:, :] = 0.0
     for i in range(n):
         life_q = life[i]
         base[:] = 0.0
@@ -47,7 +53,7 @@ def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: An
             if born >= 0:
                 out = 0.0
                 for k in range(g):
-                    base[k] = base[k] - purchases[i, k, born]
+                    base[k] = base[k] - bought[k, born]
                     out += cohort[born, k]
                 retired_capex[i, t] = out
                 base_capex = base_capex - out
@@ -79,12 +85,15 @@ def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: An
                     gap = max(gap - got * qps[i, k, t], 0.0)
                     spend = got * unit[i, k, t]
                     base[k] = base[k] + got
-                purchases[i, k, t] = got
+                bought[k, t] = got
                 cohort[t, k] = spend
                 total += spend
                 if k < lead:
                     lead_total += spend
-                installed[i, k, t] = base[k]
+                installed_sum[k, t] += base[k]
+                if per_draw:
+                    purchases[i, k, t] = got
+                    installed[i, k, t] = base[k]
             if lead > 0:
                 lead_capex[i, t] = lead_total
             capex[i, t] = total

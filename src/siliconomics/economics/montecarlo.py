@@ -139,11 +139,11 @@ class BlockSums:
 
 
 def _over_draws(arr: FloatArray) -> FloatArray:
-    """Sum over the draws (axis 0) of an (N, Q) or (N, G, Q) array: (Q,) or (G, Q)."""
+    """Sum over the draws (axis 0) of an (N, Q) array: (Q,)."""
     from siliconomics.economics.cashflow_compiled import sum_over_draws_kernel
 
-    out = np.empty(arr.shape[1:])
-    sum_over_draws_kernel(arr if arr.ndim == 3 else arr[:, None, :], out.reshape(-1, arr.shape[-1]))
+    out = np.empty(arr.shape[1])
+    sum_over_draws_kernel(np.ascontiguousarray(arr, dtype=float), out)
     return out
 
 
@@ -169,7 +169,7 @@ def run_block(block: Block) -> BlockSums:
         npv[k] = -pv
         lev[k] = pv / np.maximum(totals.served_pv_queries, 1e-300)
         costs[k] = totals.cost_sums_usd
-        vintage[k] = dict(zip(v.chip_labels, _over_draws(v.installed), strict=True))
+        vintage[k] = dict(zip(v.chip_labels, v.installed_over_draws, strict=True))
         vintage[k]["rented"] = _over_draws(v.rented_chips)
         unserved[k] = _over_draws(v.unserved_queries)
         if v.arrival_quarter.size:

@@ -119,25 +119,20 @@ class Context:
 @dataclass
 class OptionPaths:
     """One option's outcome: costs [USD per quarter] by category ``(N, Q)``; the labels of
-    its owned generations and the chips installed of each ``(N, G, Q)`` (:attr:`chips` by
-    label); rented chips, unserved and served queries ``(N, Q)``;
+    its owned generations and the chips installed of each, summed over the draws
+    ``(G, Q)``; rented chips, unserved and served queries ``(N, Q)``;
     ``book_value_usd`` of owned chips at the end of each quarter ``(N, Q)`` (the continuing
     value if the horizon ended there); ``arrival_quarter`` of a custom chip (``inf`` when
     the programme fails)."""
 
     costs: dict[str, FloatArray]
     chip_labels: tuple[str, ...]
-    installed: FloatArray
+    installed_over_draws: FloatArray
     rented_chips: FloatArray
     unserved_queries: FloatArray
     served_queries: FloatArray
     book_value_usd: FloatArray
     arrival_quarter: FloatArray = field(default_factory=lambda: np.zeros(0))
-
-    @property
-    def chips(self) -> dict[str, FloatArray]:
-        """Chips installed by generation label ``(N, Q)`` (views)."""
-        return {lab: self.installed[:, k, :] for k, lab in enumerate(self.chip_labels)}
 
     def total(self) -> FloatArray:
         """All cost categories summed [USD per quarter] ``(N, Q)``."""
@@ -282,8 +277,9 @@ def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
 
 def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
     """The vintage fleet for these chips in preference order (first preferred), with its
-    power and data-centre costs, and the capex of the first ``lead`` chips apart. Capacity
-    is passed as a broadcast view ``(N, G, Q)``."""
+    power and data-centre costs, and the capex of the first ``lead`` chips apart; the fleet
+    itself summed over the draws (all the engine reports of it). Capacity is passed as a
+    broadcast view ``(N, G, Q)``."""
     n, g, q = ctx.n, len(chips), ctx.quarters
     tdp_w = np.stack([c.tdp_w for c in chips], axis=1)
     power_w = None
@@ -306,7 +302,8 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
     power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
     return simulate_fleet(
         ctx.need_qps, qps, first, until, np.stack([c.supply_cap for c in chips], axis=1), unit,
-        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead)
+        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead,
+        per_draw_fleet=False)
 
 
 def owned_costs(ctx: Context, fp: FleetPaths) -> dict[str, FloatArray]:
@@ -418,7 +415,7 @@ class BuyGpu(Option):
         extra, rented, unserved = shortfall_costs(ctx, list(self._gens), fp.shortfall_qps,
                                                   self.shortfall)
         costs |= extra
-        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed,
+        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed_over_draws,
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd)
 
 
@@ -438,7 +435,7 @@ class RentGpu(Option):
         costs, rented, unserved = shortfall_costs(ctx, list(self._gens), ctx.need_qps, "rent",
                                                   discount)
         zero = np.zeros((ctx.n, ctx.quarters))
-        return OptionPaths(costs, (), np.zeros((ctx.n, 0, ctx.quarters)), rented, unserved,
+        return OptionPaths(costs, (), np.zeros((0, ctx.quarters)), rented, unserved,
                            _queries(ctx) - unserved, zero)
 
 
@@ -564,7 +561,7 @@ class CustomProgram(Option):
             spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
                    np.where(ok, end, 1.0), ctx, out=nxt)
         costs["next_generation_nre"] = nxt
-        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed,
+        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed_over_draws,
                            rented, unserved, _queries(ctx) - unserved, fp.book_value_usd,
                            arrival_quarter=arrival / 3.0)
 
