@@ -49,10 +49,11 @@ def pairwise_sum(a: Any, n: int) -> float:
         while i < n:
             res += a[i]
             i += 1
-        return res
+        return float(res)
     half = n // 2
     half -= half % 8
-    return pairwise_sum(a, half) + pairwise_sum(a[half:], n - half)
+    total: float = pairwise_sum(a, half) + pairwise_sum(a[half:], n - half)
+    return total
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]

@@ -92,8 +92,10 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_fro
         _read(unit_capex_usd, contiguous=False),
         _read(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
         # read only with a budget: otherwise placeholders of the right type
-        _read(facility_w_per_chip if has_budget else np.ones((1, 1))),
-        _read(power_budget_w if has_budget else np.zeros((1, 1))), has_budget,
+        _read(facility_w_per_chip if facility_w_per_chip is not None and has_budget
+              else np.ones((1, 1))),
+        _read(power_budget_w if power_budget_w is not None and has_budget
+              else np.zeros((1, 1))), has_budget,
         _per_chip(power_usd_per_chip_quarter, n, g),
         _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
         per_draw_fleet, out["purchases"], out["installed"], out["installed_over_draws"],
@@ -111,7 +113,7 @@ def _read(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = 
     (unless ``contiguous`` is False: a broadcast view is read through its strides) and
     read-only, so every caller gets the same compiled signature (numba compiles one per
     combination of layouts and writeability)."""
-    arr = np.asarray(a, dtype=dtype)
+    arr: npt.NDArray[np.generic] = np.asarray(a, dtype=dtype)
     if shape is not None:
         arr = np.broadcast_to(arr, shape)
     view = (np.ascontiguousarray(arr) if contiguous else arr).view()
@@ -121,7 +123,7 @@ def _read(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = 
 
 def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
     """A running cost per chip-quarter ``(N, G)`` as the kernel reads it (zero when absent)."""
-    return _read(np.zeros((n, g)) if usd is None else usd, (n, g))
+    return np.asarray(_read(np.zeros((n, g)) if usd is None else usd, (n, g)), dtype=float)
 
 
 def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
