@@ -17,7 +17,11 @@ with ``/proc/self/clear_refs``). The Monte Carlo runs its blocks on threads of t
 so there are no child processes to add (the study runs below come after it); any that ran
 are reported. The process keeps freed memory as the ``siliconomics`` command's does.
 
-    python benchmarks/bench_economics.py [--million]
+``--split`` prints where one thread's time goes per block of 1,024 draws (CPU time of this
+thread, median and minimum over 60 blocks): sampling the ranges and events, the fleet kernel,
+the rest of the options' cash flows, and the reductions (present values, sums over draws).
+
+    python benchmarks/bench_economics.py [--million] [--split]
 """
 
 from __future__ import annotations
@@ -86,6 +90,53 @@ def _million(s) -> bool:  # type: ignore[no-untyped-def]
     return wall < 10 and peak_mb < 400
 
 
+def _split(s) -> None:  # type: ignore[no-untyped-def]
+    """Per-part CPU time of one thread per block (module doc), by timing the functions
+    ``run_block`` calls: sampling (``sample_inputs``, ``sample_events``), the fleet kernel,
+    the reductions (``option_totals`` and the sums over draws); cash flows are the rest."""
+    import numpy as np
+
+    from siliconomics.economics import fleet_compiled, montecarlo
+
+    spent: dict[str, float] = {}
+
+    def timed(module, name: str, part: str) -> None:  # type: ignore[no-untyped-def]
+        fn = getattr(module, name)
+
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[part] = spent.get(part, 0.0) + time.thread_time() - t0
+        setattr(module, name, wrapper)
+
+    saved = {(m, n): getattr(m, n) for m, n in (
+        (montecarlo, "sample_inputs"), (montecarlo, "sample_events"),
+        (fleet_compiled, "fleet_kernel"), (montecarlo, "option_totals"),
+        (montecarlo, "_over_draws"))}
+    for (module, name), part in zip(saved, ("sampling", "sampling", "fleet kernel",
+                                            "reductions", "reductions"), strict=True):
+        timed(module, name, part)
+    try:
+        rows = []
+        for b in range(63):
+            spent.clear()
+            t0 = time.thread_time()
+            montecarlo.run_block(montecarlo.Block(s.strategy, 0, b, montecarlo.BLOCK))
+            total = time.thread_time() - t0
+            rows.append({**spent, "cash flows": total - sum(spent.values()), "total": total})
+        rows = rows[3:]  # the first blocks load the compiled kernels
+    finally:
+        for (module, name), fn in saved.items():
+            setattr(module, name, fn)
+    print(f"Per block of {montecarlo.BLOCK:,} draws, one thread, CPU ms (median / min of "
+          f"{len(rows)} blocks):")
+    for part in ("sampling", "fleet kernel", "cash flows", "reductions", "total"):
+        v = [r[part] * 1e3 for r in rows]
+        print(f"  {part:13s} {np.median(v):6.1f} / {min(v):6.1f}")
+
+
 def main() -> int:
     _keep_freed_memory()  # as the `siliconomics` command's process (cli/main.py)
     spec, _, _ = _timed("Parse chatgpt-2023 (pure parse)", lambda: load_scenario("chatgpt-2023"))
@@ -97,6 +148,8 @@ def main() -> int:
                           f"{os.cpu_count()} cores)",
                           lambda: run_monte_carlo(s.strategy, draws=10_000, seed=0))
     ok = mc_cpu < 10
+    if "--split" in sys.argv:
+        _split(s)
     if "--million" in sys.argv:
         ok = _million(s) and ok
     study_s = _study_new_process("siliconomics study end to end (new process, fleet cache "
