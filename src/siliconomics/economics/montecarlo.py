@@ -7,7 +7,8 @@ generator ``default_rng([seed, b])`` drawing every range (in the sorted order of
 names) and the uniform event draws of each custom programme. A block is a self-contained
 item (:class:`Block` -> :func:`run_block` -> :class:`BlockSums`) that any executor of
 :mod:`siliconomics.explore.executors` can run (``threads`` shares this process's memory; the
-work is NumPy and the ``nogil`` fleet kernel); blocks are handed out a few at a time and
+work is NumPy and ``nogil`` numba kernels: the fleet, the cash-flow reductions, price
+paths); blocks are handed out a few at a time and
 their sums added in block order, so memory stays flat in the number of draws and the result
 depends only on (scenario, draws, seed, block), never on the executor or its workers.
 

@@ -23,6 +23,12 @@ is the same code with ``N = 1``.
 Owned chip costs come from :mod:`siliconomics.economics.tco`'s functions (capex with server
 share and network, power at the average draw, data-centre build per W, operations as a share
 of installed capex).
+
+The loops over draws and quarters are compiled once, for every ``N``:
+:mod:`siliconomics.economics.fleet_compiled` simulates the fleet and sums its running costs,
+:mod:`siliconomics.economics.cashflow_compiled` holds price and discount paths, spreads,
+rentals and the reductions (present values, sums over draws); the deterministic answer
+(``N = 1``) runs the same kernels as the Monte Carlo.
 """
 
 from __future__ import annotations
