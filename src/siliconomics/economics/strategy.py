@@ -220,7 +220,7 @@ def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
     path = np.empty((ctx.n, ctx.quarters))
     c = np.ascontiguousarray
     price_path_kernel(c(powers, dtype=float), c(price_usd * np.power(kept, -a / 4.0), dtype=float),
-                      c(np.broadcast_to(price_usd, (ctx.n,)), dtype=float), path)
+                      c(_per_draw(price_usd, ctx.n)), path)
     return path
 
 
@@ -281,13 +281,29 @@ def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
     return chip
 
 
+def _columns(per_draw: list[FloatArray], n: int) -> FloatArray:
+    """``(N,)`` arrays side by side, ``(N, K)`` (``np.stack(..., axis=1)`` without its
+    per-call overhead, which adds up over blocks)."""
+    out = np.empty((n, len(per_draw)))
+    for k, v in enumerate(per_draw):
+        out[:, k] = v
+    return out
+
+
+def _per_draw(v: FloatArray | float, n: int) -> FloatArray:
+    """``v`` as an ``(N,)`` float array: itself when it already is one, else broadcast."""
+    if isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.float64:
+        return v
+    return np.broadcast_to(np.asarray(v, dtype=float), (n,))
+
+
 def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
     """The vintage fleet for these chips in preference order (first preferred), with its
     power and data-centre costs, and the capex of the first ``lead`` chips apart; the fleet
     itself summed over the draws (all the engine reports of it). Capacity is passed as a
     broadcast view ``(N, G, Q)``."""
     n, g, q = ctx.n, len(chips), ctx.quarters
-    tdp_w = np.stack([c.tdp_w for c in chips], axis=1)
+    tdp_w = _columns([c.tdp_w for c in chips], n)
     power_w = None
     budget = None
     if ctx.power_budget:
@@ -297,8 +313,8 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
         budget = (ctx.get("fleet.power_budget_mw")[:, None]
                   + ctx.opt("fleet.power_build_out_mw_per_quarter", 0.0)[:, None]
                   * ctx.quarter_index[None, :]) * 1e6
-    qps = np.broadcast_to(np.stack([c.qps for c in chips], axis=1)[:, :, None], (n, g, q))
-    first = np.stack([c.available_quarter for c in chips], axis=1)
+    qps = np.broadcast_to(_columns([c.qps for c in chips], n)[:, :, None], (n, g, q))
+    first = _columns([c.available_quarter for c in chips], n)
     # end of sale: the same quarter in every draw
     until = np.array([q if c.last_quarter >= q else max(int(np.floor(c.last_quarter)), -1)
                       for c in chips], dtype=np.int64)
@@ -307,7 +323,7 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
         unit[:, k, :] = c.unit_capex_usd
     power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
     return simulate_fleet(
-        ctx.need_qps, qps, first, until, np.stack([c.supply_cap for c in chips], axis=1), unit,
+        ctx.need_qps, qps, first, until, _columns([c.supply_cap for c in chips], n), unit,
         ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead,
         per_draw_fleet=False)
 
@@ -468,8 +484,8 @@ def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArr
 
     into = np.zeros((ctx.n, ctx.quarters)) if out is None else out
     n = ctx.n
-    spread_kernel(np.broadcast_to(total_usd, (n,)), np.broadcast_to(start_months, (n,)),
-                  np.broadcast_to(end_months, (n,)), np.asarray(ctx.years, dtype=float), into)
+    spread_kernel(_per_draw(total_usd, n), _per_draw(start_months, n), _per_draw(end_months, n),
+                  _per_draw(ctx.years, ctx.quarters), into)
     return into
 
 
