@@ -36,6 +36,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -224,12 +225,14 @@ def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
     return path
 
 
+@cache
 def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> FloatArray:
     """Per-quarter price [USD/h] from dated points (quarter, price): log-linear between
-    points, flat before the first and after the last."""
+    points, flat before the first and after the last. Computed once per (points, quarters)
+    and shared, so read-only."""
     q = np.array([x for x, _ in points])
     logs = np.log(np.array([v for _, v in points]))
-    return np.asarray(np.exp(np.interp(np.arange(quarters, dtype=float), q, logs)))
+    return _read_only(np.exp(np.interp(np.arange(quarters, dtype=float), q, logs)))
 
 
 def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
