@@ -112,18 +112,18 @@ def spread_kernel(total: Any, start: Any, end: Any, years: Any, out: Any) -> Non
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def rent_kernel(left: Any, qps: Any, rate: Any, first: int, end: int, rented: Any,
-                paid: Any) -> None:
-    """Rent the shortfall ``left`` [queries/s] (N, Q) of quarters ``first <= t < end`` with
-    chips carrying ``qps[i]`` each: add the chips to ``rented`` and chips x ``rate``
-    [USD/h] to ``paid``, and clear ``left`` there (as NumPy's ``chips = left / qps;
-    rented += chips; chips *= rate; paid += chips``)."""
-    for i in range(left.shape[0]):
+def rent_kernel(left_qps: Any, qps_per_chip: Any, usd_per_hour: Any, first: int, end: int,
+                rented_chips: Any, paid_usd_per_hour: Any) -> None:
+    """Rent the shortfall ``left_qps`` [queries/s] (N, Q) of quarters ``first <= t < end``
+    with chips carrying ``qps_per_chip[i]`` each: add the chips to ``rented_chips`` and chips
+    x ``usd_per_hour`` to ``paid_usd_per_hour``, and clear ``left_qps`` there (as NumPy's
+    ``chips = left / qps; rented += chips; chips *= rate; paid += chips``)."""
+    for i in range(left_qps.shape[0]):
         for t in range(first, end):
-            chips = left[i, t] / qps[i]
-            rented[i, t] += chips
-            paid[i, t] += chips * rate[i, t]
-            left[i, t] = 0.0
+            chips = left_qps[i, t] / qps_per_chip[i]
+            rented_chips[i, t] += chips
+            paid_usd_per_hour[i, t] += chips * usd_per_hour[i, t]
+            left_qps[i, t] = 0.0
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
@@ -146,10 +146,11 @@ def quarterly_powers_kernel(root: Any, out: Any) -> None:
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def price_path_kernel(powers: Any, at_scenario_start: Any, launch: Any, out: Any) -> None:
-    """``out[i, t] = min(powers[i, t] * at_scenario_start[i], launch[i])``: a price falling
-    from ``at_scenario_start`` by the quarterly ``powers``, never above the launch price."""
-    n, q = out.shape
+def price_path_kernel(powers: Any, start_usd: Any, launch_usd: Any, out_usd: Any) -> None:
+    """``out_usd[i, t] = min(powers[i, t] * start_usd[i], launch_usd[i])``: a price [USD]
+    falling from ``start_usd`` (at the scenario date) by the quarterly ``powers``, never
+    above the launch price."""
+    n, q = out_usd.shape
     for i in range(n):
         for t in range(q):
-            out[i, t] = min(powers[i, t] * at_scenario_start[i], launch[i])
+            out_usd[i, t] = min(powers[i, t] * start_usd[i], launch_usd[i])

@@ -62,9 +62,10 @@ class FleetPaths:
     lead_capex_usd: FloatArray
 
 
-def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_from: FloatArray,
-                   available_until: IntArray, supply_cap: FloatArray, unit_capex_usd: FloatArray,
-                   life_quarters: FloatArray, facility_w_per_chip: FloatArray | None = None,
+def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
+                   available_from_quarter: FloatArray, available_until_quarter: IntArray,
+                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
+                   facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
                    power_usd_per_chip_quarter: FloatArray | None = None,
                    datacenter_usd_per_chip_quarter: FloatArray | None = None,
@@ -87,8 +88,9 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray, available_fro
     out["lead_capex"] = np.empty((n, q)) if lead_generations else np.zeros((n, q))
     has_budget = power_budget_w is not None and facility_w_per_chip is not None
     fleet_kernel(
-        _read(need_qps), _read(qps_per_chip, contiguous=False), _read(available_from, (n, g)),
-        _read(available_until, dtype=np.int64), _read(supply_cap, (n, g)),
+        _read(need_qps), _read(qps_per_chip, contiguous=False),
+        _read(available_from_quarter, (n, g)), _read(available_until_quarter, dtype=np.int64),
+        _read(supply_cap, (n, g)),
         _read(unit_capex_usd, contiguous=False),
         _read(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
         # read only with a budget: otherwise placeholders of the right type
@@ -127,7 +129,7 @@ def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
 
 
 def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
-                   available_from: FloatArray, available_until: IntArray,
+                   available_from_quarter: FloatArray, available_until_quarter: IntArray,
                    supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
@@ -138,9 +140,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
 
     ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
     carries on average (capacity at the SLO x utilisation) [queries/s];
-    ``available_from`` (N, G): the first quarter a generation can be bought (fractional: from
-    the next whole quarter; ``inf`` never) and ``available_until`` (G,) the last (an integer,
-    the same in every draw); ``supply_cap`` (N, G)
+    ``available_from_quarter`` (N, G): the first quarter a generation can be bought
+    (fractional: from the next whole quarter; ``inf`` never) and ``available_until_quarter``
+    (G,) the last (an integer, the same in every draw); ``supply_cap`` (N, G)
     [chips/quarter] (``inf`` for none); ``unit_capex_usd`` (N, G, Q) price of a chip with its
     server share and network bought in that quarter; ``life_quarters`` (N,) service life;
     ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget;
@@ -151,8 +153,9 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
     """
     n, g, q = qps_per_chip.shape
     quarter = np.arange(q)
-    available = ((quarter[None, None, :] >= np.broadcast_to(available_from, (n, g))[:, :, None])
-                 & (quarter[None, None, :] <= np.asarray(available_until)[None, :, None]))
+    first = np.broadcast_to(available_from_quarter, (n, g))[:, :, None]
+    last = np.asarray(available_until_quarter)[None, :, None]
+    available = (quarter[None, None, :] >= first) & (quarter[None, None, :] <= last)
     power_q = _per_chip(power_usd_per_chip_quarter, n, g)
     dc_q = _per_chip(datacenter_usd_per_chip_quarter, n, g)
     rows = np.arange(n)
