@@ -377,3 +377,15 @@ def test_options_read_the_sampled_inputs_read_only() -> None:
     model = replace(BASE.strategy, options=(Writer("w", "writes its inputs"),))
     with pytest.raises(ValueError, match="read-only"):
         run_monte_carlo(model, draws=10, seed=0)
+
+
+def test_last_sale_quarter_is_the_one_sale_window_of_fleet_and_rental() -> None:
+    from siliconomics.economics.strategy import last_sale_quarter
+
+    assert last_sale_quarter(float("inf"), 32) == 31  # on sale to the end of the horizon
+    assert last_sale_quarter(40.0, 32) == 31
+    assert last_sale_quarter(31.5, 32) == 31
+    assert last_sale_quarter(7.0, 32) == 7  # the quarter holding the end of sale counts
+    assert last_sale_quarter(7.9, 32) == 7
+    assert last_sale_quarter(-0.5, 32) == -1  # sale ended before the horizon: no quarter
+    assert last_sale_quarter(-5.0, 32) == -1

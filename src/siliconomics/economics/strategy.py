@@ -300,6 +300,16 @@ def _per_draw(v: FloatArray | float, n: int) -> FloatArray:
     return np.broadcast_to(np.asarray(v, dtype=float), (n,))
 
 
+def last_sale_quarter(last_quarter: float, quarters: int) -> int:
+    """Index of the last quarter of the horizon in which a generation can be bought: the
+    quarter holding its end of sale ``last_quarter`` (the same in every draw; ``inf`` on
+    sale to the end), ``quarters - 1`` at most, ``-1`` when sale ended before the horizon.
+    The fleet and the rental of a shortfall both read a generation's sale window from it."""
+    if last_quarter >= quarters - 1:
+        return quarters - 1
+    return max(int(np.floor(last_quarter)), -1)
+
+
 def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
     """The vintage fleet for these chips in preference order (first preferred), with its
     power and data-centre costs, and the capex of the first ``lead`` chips apart; the fleet
@@ -318,9 +328,7 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
                   * ctx.quarter_index[None, :]) * 1e6
     qps = np.broadcast_to(_columns([c.qps for c in chips], n)[:, :, None], (n, g, q))
     first = _columns([c.available_quarter for c in chips], n)
-    # end of sale: the same quarter in every draw
-    until = np.array([q if c.last_quarter >= q else max(int(np.floor(c.last_quarter)), -1)
-                      for c in chips], dtype=np.int64)
+    until = np.array([last_sale_quarter(c.last_quarter, q) for c in chips], dtype=np.int64)
     unit = np.empty((n, g, q))
     for k, c in enumerate(chips):
         unit[:, k, :] = c.unit_capex_usd
@@ -368,8 +376,7 @@ def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatAr
             if rate is None:
                 continue
             first = max(int(np.ceil(gen.available_quarter)), 0)
-            end = ctx.quarters if gen.last_quarter == np.inf else \
-                min(int(np.floor(gen.last_quarter)) + 1, ctx.quarters)
+            end = last_sale_quarter(gen.last_quarter, ctx.quarters) + 1
             if first >= end:
                 continue
             rent_kernel(left, np.ascontiguousarray(qps_per_chip(ctx, gen), dtype=float),
