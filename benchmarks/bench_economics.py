@@ -19,7 +19,9 @@ are reported. The process keeps freed memory as the ``siliconomics`` command's d
 
 ``--split`` prints where one thread's time goes per block of 1,024 draws (CPU time of this
 thread, median and minimum over 60 blocks): sampling the ranges and events, the fleet kernel,
-the rest of the options' cash flows, and the reductions (present values, sums over draws).
+the pricing kernel (costs, rental, present values and sums over draws of each option), and
+the rest of the options' cash flows (prices, capacities, the custom programmes' own costs,
+in Python and NumPy).
 
     python benchmarks/bench_economics.py [--million] [--split]
 """
@@ -93,10 +95,10 @@ def _million(s) -> bool:  # type: ignore[no-untyped-def]
 def _split(s) -> None:  # type: ignore[no-untyped-def]
     """Per-part CPU time of one thread per block (module doc), by timing the functions
     ``run_block`` calls: sampling (``sample_inputs``, ``sample_events``), the fleet kernel,
-    the reductions (``option_totals`` and the sums over draws); cash flows are the rest."""
+    the pricing kernel (``option_kernel``); cash flows are the rest."""
     import numpy as np
 
-    from siliconomics.economics import fleet_compiled, montecarlo
+    from siliconomics.economics import cashflow_compiled, fleet_compiled, montecarlo
 
     spent: dict[str, float] = {}
 
@@ -113,10 +115,9 @@ def _split(s) -> None:  # type: ignore[no-untyped-def]
 
     saved = {(m, n): getattr(m, n) for m, n in (
         (montecarlo, "sample_inputs"), (montecarlo, "sample_events"),
-        (fleet_compiled, "fleet_kernel"), (montecarlo, "option_totals"),
-        (montecarlo, "_over_draws"))}
+        (fleet_compiled, "fleet_kernel"), (cashflow_compiled, "option_kernel"))}
     for (module, name), part in zip(saved, ("sampling", "sampling", "fleet kernel",
-                                            "reductions", "reductions"), strict=True):
+                                            "pricing kernel"), strict=True):
         timed(module, name, part)
     try:
         rows = []
@@ -132,9 +133,9 @@ def _split(s) -> None:  # type: ignore[no-untyped-def]
             setattr(module, name, fn)
     print(f"Per block of {montecarlo.BLOCK:,} draws, one thread, CPU ms (median / min of "
           f"{len(rows)} blocks):")
-    for part in ("sampling", "fleet kernel", "cash flows", "reductions", "total"):
+    for part in ("sampling", "fleet kernel", "pricing kernel", "cash flows", "total"):
         v = [r[part] * 1e3 for r in rows]
-        print(f"  {part:13s} {np.median(v):6.1f} / {min(v):6.1f}")
+        print(f"  {part:15s} {np.median(v):6.1f} / {min(v):6.1f}")
 
 
 def main() -> int:

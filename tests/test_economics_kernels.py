@@ -3,12 +3,13 @@ the same float operations in the same order, so equal, not merely close."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from siliconomics.economics.cashflow_compiled import (
     pairwise_sum,
-    rent_kernel,
     spread_kernel,
     sum_over_draws_kernel,
 )
@@ -98,23 +99,99 @@ def test_quarterly_powers_by_doubling(q: int) -> None:
     np.testing.assert_allclose(got, np.power(base[:, None], np.arange(q) / 4.0), rtol=1e-13)
 
 
-def test_rent_kernel_equals_the_numpy_steps() -> None:
-    rng = np.random.default_rng(3)
-    n, q, first, end = 100, 20, 4, 15
-    left = rng.uniform(0, 50, (n, q))
-    qps = rng.uniform(0.5, 2, n)
-    rate = np.broadcast_to(rng.uniform(1, 3, q)[None, :], (n, q))
-    rented, paid = rng.uniform(0, 1, (n, q)), rng.uniform(0, 1, (n, q))
-    expect_rented, expect_paid, expect_left = rented.copy(), paid.copy(), left.copy()
-    chips = expect_left[:, first:end] / qps[:, None]
-    expect_rented[:, first:end] += chips
-    chips *= rate[:, first:end]
-    expect_paid[:, first:end] += chips
-    expect_left[:, first:end] = 0.0
-    rent_kernel(left, qps, rate, first, end, rented, paid)
-    np.testing.assert_array_equal(rented, expect_rented)
-    np.testing.assert_array_equal(paid, expect_paid)
-    np.testing.assert_array_equal(left, expect_left)
+def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, priced: bool,
+                   fleet: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Random inputs of :func:`option_kernel`, and what the NumPy steps it replaced give
+    for them: the owned fleet's costs, the shortfall rented generation by generation over
+    each sale window, what is left unserved, the total, its present value, the sums."""
+    r = 3
+    f = {name: rng.uniform(0, 1e6, (n, q)) for name in (
+        "capex", "power", "datacenter", "installed_capex", "retired_capex", "book", "lead")}
+    shortfall = np.where(rng.random((n, q)) > 0.3, rng.uniform(0, 50, (n, q)), 0.0)
+    ops, resale = rng.uniform(0.01, 0.1, n), rng.uniform(0, 0.3, n)
+    margin_frac = rng.uniform(0, 0.3, n)
+    rent_qps = rng.uniform(0.5, 2, (n, r))
+    rent_path = np.vstack([rng.uniform(1, 3, q), np.ones(q), rng.uniform(2, 4, q)])
+    rent_mult = np.column_stack([np.ones(n), rng.uniform(1, 3, n), np.ones(n)])
+    first, end = np.array([5, 0, 5]), np.array([q, 3, q - 3])  # quarters 3-4 unserved
+    hours, disc = rng.uniform(2000, 2200, n), rng.uniform(0, 0.3, n)
+    queries = rng.uniform(1e6, 1e7, (n, q))
+    extras = rng.uniform(0, 1e5, (2, n, q))
+    factors = discount_factors(rng.uniform(0.02, 0.2, n), q)
+    args = dict(
+        has_fleet=fleet, capex=f["capex"], power=f["power"], datacenter=f["datacenter"],
+        installed_capex=f["installed_capex"], retired_capex=f["retired_capex"],
+        book=f["book"], lead_capex=f["lead"], shortfall=shortfall, ops_q=ops / 4.0,
+        neg_resale=-resale, has_margin=margin, margin_share=margin_frac / (1.0 + margin_frac),
+        rent_qps=rent_qps, rent_path=rent_path, rent_mult=rent_mult, rent_first=first,
+        rent_end=end, rental_factor=(1.0 - disc) * hours, unserved_factor=3600.0 * hours,
+        has_unserved_price=priced, unserved_price=0.02, queries=queries, extras=extras,
+        factors=factors)
+    # the NumPy steps
+    costs: dict[str, Any] = {}
+    if fleet:
+        costs = {"capex": f["capex"], "power": f["power"], "datacenter": f["datacenter"],
+                 "operations": ops[:, None] / 4.0 * f["installed_capex"],
+                 "resale": -resale[:, None] * f["retired_capex"],
+                 "continuing_value": np.zeros((n, q))}
+        costs["continuing_value"][:, -1] = -f["book"][:, -1]
+        if margin:
+            costs["partner_margin"] = f["lead"] * (margin_frac / (1.0 + margin_frac))[:, None]
+            costs["capex"] = costs["capex"] - costs["partner_margin"]
+    left = shortfall.copy()
+    rented, paid = np.zeros((n, q)), np.zeros((n, q))
+    for k in range(r):
+        rate = rent_path[k][None, :] * rent_mult[:, k][:, None]
+        chips = left[:, first[k]:end[k]] / rent_qps[:, k][:, None]
+        rented[:, first[k]:end[k]] += chips
+        paid[:, first[k]:end[k]] += chips * rate[:, first[k]:end[k]]
+        left[:, first[k]:end[k]] = 0.0
+    costs["rental"] = paid * ((1.0 - disc) * hours)[:, None]
+    unserved = left * (3600.0 * hours)[:, None]
+    if priced:
+        costs["unserved"] = unserved * 0.02
+    costs |= {"extra 0": extras[0], "extra 1": extras[1]}
+    total = np.array(next(iter(costs.values())), dtype=float)
+    for v in list(costs.values())[1:]:
+        total += v
+    served = queries - unserved
+    expect = dict(costs=costs, cost_pv=(total * factors).sum(axis=1),
+                  served_pv=(served * factors).sum(axis=1), rented=rented, unserved=unserved,
+                  served=served)
+    return args, expect
+
+
+@pytest.mark.parametrize(("margin", "priced", "fleet"),
+                         [(False, False, True), (True, True, True), (False, True, False)])
+def test_option_kernel_equals_the_numpy_steps(margin: bool, priced: bool, fleet: bool) -> None:
+    # one compiled pass per draw prices and reduces an option: the same float operations,
+    # in the same order, as the NumPy steps it replaced, so equal, not merely close
+    from siliconomics.economics.cashflow_compiled import option_kernel
+
+    n, q = 60, 24
+    args, expect = _numpy_pricing(np.random.default_rng(4), n, q, margin, priced, fleet)
+    k_n = len(expect["costs"])
+    for per_draw in (True, False):
+        rows = n if per_draw else 0
+        cats = np.empty((k_n, rows, q))
+        per = [np.empty((rows, q)) for _ in range(3)]
+        cost_pv, served_pv, sums = np.empty(n), np.empty(n), np.empty((k_n, q))
+        rented_sum, unserved_sum = np.empty(q), np.empty(q)
+        option_kernel(*args.values(), per_draw, cats, *per, cost_pv, served_pv, sums,
+                      rented_sum, unserved_sum)
+        np.testing.assert_array_equal(cost_pv, expect["cost_pv"])
+        np.testing.assert_array_equal(served_pv, expect["served_pv"])
+        for k, v in enumerate(expect["costs"].values()):
+            np.testing.assert_array_equal(sums[k], np.einsum("nq->q", v))
+            if per_draw:
+                np.testing.assert_array_equal(cats[k], v)
+        np.testing.assert_array_equal(rented_sum, np.einsum("nq->q", expect["rented"]))
+        np.testing.assert_array_equal(unserved_sum, np.einsum("nq->q", expect["unserved"]))
+        if per_draw:
+            for got, name in zip(per, ("rented", "unserved", "served"), strict=True):
+                np.testing.assert_array_equal(got, expect[name])
+    # something was rented, something left unserved, in every category
+    assert expect["rented"].sum() > 0 and expect["unserved"].sum() > 0
 
 
 def test_price_path_falls_from_launch_and_never_exceeds_it() -> None:

@@ -57,33 +57,146 @@ def pairwise_sum(a: Any, n: int) -> float:
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def add_category_kernel(cost: Any, total: Any, sums: Any, first: bool) -> None:
-    """Add one cost category ``cost`` (N, Q) to ``total`` (N, Q; set to it when ``first``)
-    and set ``sums[t]`` to its sum over draws. One call per category, so the signature does
-    not depend on how many categories an option has."""
-    n, q = cost.shape
-    sums[:] = 0.0
-    for i in range(n):
+def reduce_draw(cats: Any, served: Any, factors: Any, row: Any, i: int, cost_pv: Any,
+                served_pv: Any, sums: Any) -> None:
+    """Reduce draw ``i``: its cost categories ``cats`` (K, Q) added in their order into the
+    total (``total = c0; total += c1; ...``), ``cost_pv[i]`` the total's present value with
+    the draw's discount ``factors`` (Q,) and ``served_pv[i]`` that of ``served`` (Q,), each
+    row summed as NumPy sums it (:func:`pairwise_sum`); each category added to its sum over
+    draws ``sums`` (K, Q). ``row`` (Q,) is scratch. Every option's reduction runs this.
+    Loops run along the quarters (contiguous, so they vectorise); each quarter's total still
+    adds the categories in their order."""
+    k_n, q = cats.shape
+    for t in range(q):
+        row[t] = cats[0, t] if k_n > 0 else 0.0
+    for k in range(1, k_n):
         for t in range(q):
-            v = cost[i, t]
-            total[i, t] = v if first else total[i, t] + v
-            sums[t] += v
+            row[t] = row[t] + cats[k, t]
+    for k in range(k_n):
+        for t in range(q):
+            sums[k, t] += cats[k, t]
+    for t in range(q):
+        row[t] = row[t] * factors[t]
+    cost_pv[i] = pairwise_sum(row, q)
+    for t in range(q):
+        row[t] = served[t] * factors[t]
+    served_pv[i] = pairwise_sum(row, q)
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def present_values_kernel(total: Any, served: Any, factors: Any, cost_pv: Any,
-                          served_pv: Any) -> None:
-    """``cost_pv[i]`` = sum over quarters of ``total * factors``, ``served_pv[i]`` the same
-    for ``served``, each row summed as NumPy does (:func:`pairwise_sum`)."""
-    n, q = factors.shape
+def reduce_paths_kernel(cats: Any, served: Any, factors: Any, cost_pv: Any, served_pv: Any,
+                        sums: Any) -> None:
+    """:func:`reduce_draw` for every draw of categories given as arrays, ``cats`` (K, N, Q)
+    and ``served`` (N, Q) (an option that hands over its paths rather than pricing them in
+    :func:`option_kernel`)."""
+    k_n, n, q = cats.shape
     row = np.empty(q)
+    draw = np.empty((k_n, q))
+    sums[:, :] = 0.0
+    for i in range(n):
+        for k in range(k_n):
+            for t in range(q):
+                draw[k, t] = cats[k, i, t]
+        reduce_draw(draw, served[i], factors[i], row, i, cost_pv, served_pv, sums)
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def option_kernel(has_fleet: bool, capex: Any, power: Any, datacenter: Any,
+                  installed_capex: Any, retired_capex: Any, book: Any, lead_capex: Any,
+                  shortfall: Any, ops_q: Any, neg_resale: Any, has_margin: bool,
+                  margin_share: Any, rent_qps: Any, rent_path: Any, rent_mult: Any,
+                  rent_first: Any, rent_end: Any, rental_factor: Any, unserved_factor: Any,
+                  has_unserved_price: bool, unserved_price: float, queries: Any, extras: Any,
+                  factors: Any, per_draw: bool, cats_out: Any, rented_out: Any,
+                  unserved_out: Any, served_out: Any, cost_pv: Any, served_pv: Any, sums: Any,
+                  rented_sum: Any, unserved_sum: Any) -> None:
+    """Price one option draw by draw and reduce it (:func:`reduce_draw`), without an
+    ``(N, Q)`` array per step.
+
+    Per draw ``i``: the shortfall ``shortfall`` [queries/s] (N, Q) is rented from the
+    rental generations in order (``rent_qps`` (N, R) per chip; price per chip-hour
+    ``rent_path[r, t] * rent_mult[i, r]``: a dated path with multiplier 1, or a constant
+    path 1 times the sampled price; quarters ``rent_first[r] <= t < rent_end[r]``; no
+    generations: nothing rented). The categories, in this order:
+
+    * with ``has_fleet``, the owned fleet's (arrays of
+      :class:`~siliconomics.economics.fleet.FleetPaths`): capex (less the partner margin
+      with ``has_margin``), power, datacenter, operations (``ops_q`` x installed capex),
+      resale (``neg_resale`` x retired capex), continuing value (minus the last quarter's
+      book value), and with ``has_margin`` the partner margin (``lead_capex`` x
+      ``margin_share``);
+    * rental (chip-hours x price x ``rental_factor``: hours a quarter less a discount);
+    * with ``has_unserved_price``, unserved queries x ``unserved_price``;
+    * ``extras`` (E, N, Q), computed by the option.
+
+    Unserved queries are what is left x ``unserved_factor`` (seconds per quarter), served
+    ones ``queries`` less those. Outputs: ``cost_pv``, ``served_pv`` (N,); ``sums`` (K, Q)
+    per category, ``rented_sum`` and ``unserved_sum`` (Q,) over draws; with ``per_draw``
+    also ``cats_out`` (K, N, Q), ``rented_out``, ``unserved_out``, ``served_out`` (N, Q).
+    """
+    n, q = factors.shape
+    n_fleet = (7 if has_margin else 6) if has_fleet else 0
+    k_n = n_fleet + 1 + (1 if has_unserved_price else 0) + extras.shape[0]
+    cats = np.empty((k_n, q))
+    left = np.empty(q)
+    rented = np.empty(q)
+    paid = np.empty(q)
+    served = np.empty(q)
+    row = np.empty(q)
+    sums[:, :] = 0.0
+    rented_sum[:] = 0.0
+    unserved_sum[:] = 0.0
     for i in range(n):
         for t in range(q):
-            row[t] = total[i, t] * factors[i, t]
-        cost_pv[i] = pairwise_sum(row, q)
+            left[t] = shortfall[i, t]
+            rented[t] = 0.0
+            paid[t] = 0.0
+        for r in range(rent_qps.shape[1]):
+            for t in range(rent_first[r], rent_end[r]):
+                # nothing left (rented already, or no shortfall): renting it adds 0.0 chips
+                # at a finite price, so skip the division
+                if left[t] != 0.0:
+                    chips = left[t] / rent_qps[i, r]
+                    rented[t] += chips
+                    paid[t] += chips * (rent_path[r, t] * rent_mult[i, r])
+                    left[t] = 0.0
+        if has_fleet:
+            for t in range(q):
+                cats[0, t] = capex[i, t]
+                cats[1, t] = power[i, t]
+                cats[2, t] = datacenter[i, t]
+                cats[3, t] = ops_q[i] * installed_capex[i, t]
+                cats[4, t] = neg_resale[i] * retired_capex[i, t]
+                cats[5, t] = 0.0
+            cats[5, q - 1] = -book[i, q - 1]
+            if has_margin:
+                for t in range(q):
+                    margin = lead_capex[i, t] * margin_share[i]
+                    cats[0, t] = cats[0, t] - margin
+                    cats[6, t] = margin
+        k = n_fleet
         for t in range(q):
-            row[t] = served[i, t] * factors[i, t]
-        served_pv[i] = pairwise_sum(row, q)
+            cats[k, t] = paid[t] * rental_factor[i]
+            left[t] = left[t] * unserved_factor[i]  # now unserved queries
+            served[t] = queries[i, t] - left[t]
+        if has_unserved_price:
+            for t in range(q):
+                cats[k + 1, t] = left[t] * unserved_price
+        k += 2 if has_unserved_price else 1
+        for e in range(extras.shape[0]):
+            for t in range(q):
+                cats[k + e, t] = extras[e, i, t]
+        reduce_draw(cats, served, factors[i], row, i, cost_pv, served_pv, sums)
+        for t in range(q):
+            rented_sum[t] += rented[t]
+            unserved_sum[t] += left[t]
+        if per_draw:
+            for t in range(q):
+                for kk in range(k_n):
+                    cats_out[kk, i, t] = cats[kk, t]
+                rented_out[i, t] = rented[t]
+                unserved_out[i, t] = left[t]
+                served_out[i, t] = served[t]
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
@@ -109,21 +222,6 @@ def spread_kernel(total: Any, start: Any, end: Any, years: Any, out: Any) -> Non
             m0 = years[t] * 12.0
             overlap = min(m0 + 3.0, e) - max(m0, s)
             out[i, t] += max(overlap, 0.0) * per_month
-
-
-@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def rent_kernel(left_qps: Any, qps_per_chip: Any, usd_per_hour: Any, first: int, end: int,
-                rented_chips: Any, paid_usd_per_hour: Any) -> None:
-    """Rent the shortfall ``left_qps`` [queries/s] (N, Q) of quarters ``first <= t < end``
-    with chips carrying ``qps_per_chip[i]`` each: add the chips to ``rented_chips`` and chips
-    x ``usd_per_hour`` to ``paid_usd_per_hour``, and clear ``left_qps`` there (as NumPy's
-    ``chips = left / qps; rented += chips; chips *= rate; paid += chips``)."""
-    for i in range(left_qps.shape[0]):
-        for t in range(first, end):
-            chips = left_qps[i, t] / qps_per_chip[i]
-            rented_chips[i, t] += chips
-            paid_usd_per_hour[i, t] += chips * usd_per_hour[i, t]
-            left_qps[i, t] = 0.0
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]

@@ -88,15 +88,15 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
     out["lead_capex"] = np.empty((n, q)) if lead_generations else np.zeros((n, q))
     has_budget = power_budget_w is not None and facility_w_per_chip is not None
     fleet_kernel(
-        _read(need_qps), _read(qps_per_chip, contiguous=False),
-        _read(available_from_quarter, (n, g)), _read(available_until_quarter, dtype=np.int64),
-        _read(supply_cap, (n, g)),
-        _read(unit_capex_usd, contiguous=False),
-        _read(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
+        kernel_input(need_qps), kernel_input(qps_per_chip, contiguous=False),
+        kernel_input(available_from_quarter, (n, g)), kernel_input(available_until_quarter, dtype=np.int64),
+        kernel_input(supply_cap, (n, g)),
+        kernel_input(unit_capex_usd, contiguous=False),
+        kernel_input(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
         # read only with a budget: otherwise placeholders of the right type
-        _read(facility_w_per_chip if facility_w_per_chip is not None and has_budget
+        kernel_input(facility_w_per_chip if facility_w_per_chip is not None and has_budget
               else np.ones((1, 1))),
-        _read(power_budget_w if power_budget_w is not None and has_budget
+        kernel_input(power_budget_w if power_budget_w is not None and has_budget
               else np.zeros((1, 1))), has_budget,
         _per_chip(power_usd_per_chip_quarter, n, g),
         _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
@@ -109,7 +109,7 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
                       out["power"], out["datacenter"], out["lead_capex"])
 
 
-def _read(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = float,
+def kernel_input(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = float,
           contiguous: bool = True) -> npt.NDArray[np.generic]:
     """An input as the kernel reads it: of ``dtype``, broadcast to ``shape``, C-contiguous
     (unless ``contiguous`` is False: a broadcast view is read through its strides) and
@@ -125,7 +125,7 @@ def _read(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = 
 
 def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
     """A running cost per chip-quarter ``(N, G)`` as the kernel reads it (zero when absent)."""
-    return np.asarray(_read(np.zeros((n, g)) if usd is None else usd, (n, g)), dtype=float)
+    return np.asarray(kernel_input(np.zeros((n, g)) if usd is None else usd, (n, g)), dtype=float)
 
 
 def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,

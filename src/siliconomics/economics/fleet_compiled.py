@@ -49,28 +49,30 @@ def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: An
         base_capex = 0.0
         book_value = 0.0
         for t in range(q):
+            # retire the cohort born a service life ago, and sum what is left (capacity, and
+            # facility power against a budget), in one pass over the generations
             born = t - life_q
-            if born >= 0:
-                out = 0.0
-                for k in range(g):
+            out = 0.0
+            have = 0.0
+            used = 0.0
+            for k in range(g):
+                if born >= 0:
                     base[k] = base[k] - bought[k, born]
                     out += cohort[born, k]
-                retired_capex[i, t] = out
-                base_capex = base_capex - out
-            else:
-                retired_capex[i, t] = 0.0
-            have = 0.0
-            for k in range(g):
                 have += base[k] * qps[i, k, t]
-            gap = max(need[i, t] - have, 0.0)
-            head = 0.0
-            if has_budget:
-                used = 0.0
-                for k in range(g):
+                if has_budget:
                     used += base[k] * fac_w[i, k]
-                head = max(budget[i, t] - used, 0.0)
+            retired_capex[i, t] = out
+            if born >= 0:
+                base_capex = base_capex - out
+            gap = max(need[i, t] - have, 0.0)
+            head = max(budget[i, t] - used, 0.0) if has_budget else 0.0
+            # buy in preference order, and sum the fleet as bought (capacity, running costs)
             total = 0.0
             lead_total = 0.0
+            have = 0.0
+            run_power = 0.0
+            run_dc = 0.0
             for k in range(g):
                 # nothing left to buy, or not on sale: the reference's arithmetic gives 0
                 # chips (capacities are positive, prices finite), so skip its divisions; on
@@ -94,19 +96,15 @@ def fleet_kernel(need: Any, qps: Any, first: Any, until: Any, cap: Any, unit: An
                 if per_draw:
                     purchases[i, k, t] = got
                     installed[i, k, t] = base[k]
+                have += base[k] * qps[i, k, t]
+                run_power += base[k] * power_q[i, k]
+                run_dc += base[k] * dc_q[i, k]
             if lead > 0:
                 lead_capex[i, t] = lead_total
             capex[i, t] = total
             base_capex = base_capex + total
             installed_capex[i, t] = base_capex
             shortfall[i, t] = gap
-            have = 0.0
-            run_power = 0.0
-            run_dc = 0.0
-            for k in range(g):
-                have += base[k] * qps[i, k, t]
-                run_power += base[k] * power_q[i, k]
-                run_dc += base[k] * dc_q[i, k]
             use = min(need[i, t] / max(have, 1e-300), 1.0) if have > 0 else 0.0
             in_use[i, t] = use
             power[i, t] = run_power * use

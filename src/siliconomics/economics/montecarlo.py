@@ -31,12 +31,8 @@ from siliconomics.economics.distributions import SAMPLERS
 from siliconomics.economics.strategy import (
     CustomProgram,
     StrategyModel,
-    discount_factors,
-    evaluate,
     evaluate_each,
     npv_by_horizon,
-    option_totals,
-    present_values,
 )
 from siliconomics.economics.tco import FloatArray
 from siliconomics.errors import SiliconomicsError
@@ -139,15 +135,6 @@ class BlockSums:
     success: dict[str, float]
 
 
-def _over_draws(arr: FloatArray) -> FloatArray:
-    """Sum over the draws (axis 0) of an (N, Q) array: (Q,)."""
-    from siliconomics.economics.cashflow_compiled import sum_over_draws_kernel
-
-    out = np.empty(arr.shape[1])
-    sum_over_draws_kernel(np.ascontiguousarray(arr, dtype=float), out)
-    return out
-
-
 def run_block(block: Block) -> BlockSums:
     """Sample block ``block.index`` with ``default_rng([seed, index])``, evaluate every
     option and reduce it to :class:`BlockSums`."""
@@ -155,27 +142,24 @@ def run_block(block: Block) -> BlockSums:
     rng = np.random.default_rng([block.seed, block.index])
     p = sample_inputs(model, n, rng, block.distribution)
     ev = sample_events(model, n, rng)
-    factors = discount_factors(np.broadcast_to(p["econ.cost_of_capital_frac"], (n,)),
-                               model.horizon_quarters)
     npv: dict[str, FloatArray] = {}
     lev: dict[str, FloatArray] = {}
     costs: dict[str, dict[str, FloatArray]] = {}
     vintage: dict[str, dict[str, FloatArray]] = {}
     unserved: dict[str, FloatArray] = {}
     success: dict[str, float] = {}
-    # each option reduced as soon as it is evaluated: one option's arrays live at a time
-    for k, v in evaluate_each(model, p, ev):
-        totals = option_totals(v, factors)
-        pv = totals.cost_pv_usd
+    # each option arrives reduced over the block's draws (no per-draw paths)
+    for k, priced in evaluate_each(model, p, ev):
+        t = priced.totals
+        pv = t.cost_pv_usd
         npv[k] = -pv
-        lev[k] = pv / np.maximum(totals.served_pv_queries, 1e-300)
-        costs[k] = totals.cost_sums_usd
-        vintage[k] = dict(zip(v.chip_labels, v.installed_over_draws, strict=True))
-        vintage[k]["rented"] = _over_draws(v.rented_chips)
-        unserved[k] = _over_draws(v.unserved_queries)
-        if v.arrival_quarter.size:
-            success[k] = float(np.isfinite(v.arrival_quarter).sum())
-        del v
+        lev[k] = pv / np.maximum(t.served_pv_queries, 1e-300)
+        costs[k] = t.cost_sums_usd
+        vintage[k] = dict(zip(t.chip_labels, t.installed_over_draws, strict=True))
+        vintage[k]["rented"] = t.rented_over_draws
+        unserved[k] = t.unserved_over_draws
+        if t.delivered_draws is not None:
+            success[k] = t.delivered_draws
     return BlockSums(npv, lev, costs, vintage, unserved, success)
 
 
@@ -309,13 +293,15 @@ def expected(model: StrategyModel, p: dict[str, FloatArray],
     m = int(max(np.size(v) for v in p.values()))
     rep, events, weights = _event_rows(model, p, m)
     scale = np.tile(np.broadcast_to(np.asarray(demand_scale, float), (m,)), 3)
-    paths = evaluate(model, rep, events, scale)
-    pv, served = present_values(model, rep, paths)
-    npv = {k: -(v * weights[k]).reshape(3, m).sum(axis=0) for k, v in pv.items()}
-    srv = {k: (v * weights[k]).reshape(3, m).sum(axis=0) for k, v in served.items()}
+    priced = dict(evaluate_each(model, rep, events, scale, per_draw=by_quarter))
+    npv = {k: -(v.totals.cost_pv_usd * weights[k]).reshape(3, m).sum(axis=0)
+           for k, v in priced.items()}
+    srv = {k: (v.totals.served_pv_queries * weights[k]).reshape(3, m).sum(axis=0)
+           for k, v in priced.items()}
     lev = {k: -npv[k] / np.maximum(srv[k], 1e-300) for k in npv}
     byq = None
     if by_quarter:
+        paths = {k: v.paths for k, v in priced.items() if v.paths is not None}
         nq = npv_by_horizon(model, rep, paths)
         byq = {k: (v * weights[k][:, None]).reshape(3, m, -1).sum(axis=0) for k, v in nq.items()}
     return Expected(npv, lev, byq)

@@ -44,7 +44,7 @@ import numpy as np
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.economics.capacity import CapacitySurface
 from siliconomics.economics.defaults import SourcedRange
-from siliconomics.economics.fleet import FleetPaths, simulate_fleet
+from siliconomics.economics.fleet import FleetPaths, IntArray, kernel_input, simulate_fleet
 from siliconomics.economics.tco import (
     FloatArray,
     datacenter_usd_per_year,
@@ -88,6 +88,7 @@ class Context:
     years: FloatArray  # (Q,) start of each quarter, years from the scenario date
     demand_qpd: FloatArray  # (N, Q) queries/day
     events: Mapping[str, FloatArray]  # option id -> (N, 2) uniforms (first pass, respin)
+    factors: FloatArray  # (N, Q) present-value factors (:func:`discount_factors`)
     unserved_usd_per_query: float | None = None
     power_budget: bool = False
     #: Per-evaluation results shared by options (a bridge's chips, a generation's capacity),
@@ -235,21 +236,36 @@ def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> Float
     return _read_only(np.exp(np.interp(np.arange(quarters, dtype=float), q, logs)))
 
 
-def rental_usd_per_hour(ctx: Context, gen: Generation) -> FloatArray | None:
-    """Rental price of one chip-hour (N, Q), a read-only broadcast view: the dated path, or
-    the sampled constant; once per evaluation (options renting the same chip share it)."""
-    memo = f"rent:{gen.key}"
-    if memo not in ctx.memo:
+def rental_sources(ctx: Context, gens: list[Generation]
+                   ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray]:
+    """The generations a shortfall can be rented from, in preference order, as
+    :func:`~siliconomics.economics.cashflow_compiled.option_kernel` reads them: what a chip
+    carries ``(N, R)`` [queries/s], the price of a chip-hour [USD] as a path ``(R, Q)``
+    times a multiplier ``(N, R)`` (the dated path times 1, or 1 times the sampled constant:
+    exact either way), and the quarters ``first <= t < end`` each can be rented ``(R,)``. A
+    generation without a rental price, or whose sale window misses the horizon, is left out.
+    """
+    n, q = ctx.n, ctx.quarters
+    qps, paths, mults, firsts, ends = [], [], [], [], []
+    for gen in gens:
         key = f"{gen.key}.cloud_usd_per_hour"
         if gen.rental_points is not None:
-            path = rental_path(gen.rental_points, ctx.quarters)[None, :]
-            ctx.memo[memo] = np.broadcast_to(path, (ctx.n, ctx.quarters))
+            path, mult = rental_path(gen.rental_points, q), np.ones(n)
         elif key in ctx.p:
-            ctx.memo[memo] = np.broadcast_to(ctx.get(key)[:, None], (ctx.n, ctx.quarters))
+            path, mult = np.ones(q), ctx.get(key)
         else:
-            ctx.memo[memo] = None
-    rate: FloatArray | None = ctx.memo[memo]
-    return rate
+            continue
+        first = max(int(np.ceil(gen.available_quarter)), 0)
+        end = last_sale_quarter(gen.last_quarter, q) + 1
+        if first >= end:
+            continue
+        qps.append(qps_per_chip(ctx, gen))
+        paths.append(path)
+        mults.append(mult)
+        firsts.append(first)
+        ends.append(end)
+    return (_columns(qps, n), np.array(paths, dtype=float).reshape(len(paths), q),
+            _columns(mults, n), np.array(firsts, dtype=np.int64), np.array(ends, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -339,56 +355,107 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
         per_draw_fleet=False)
 
 
-def owned_costs(ctx: Context, fp: FleetPaths) -> dict[str, FloatArray]:
-    """Costs of an owned fleet [USD per quarter]: capex, power on chips in use, data centre
-    (both summed over the fleet by :func:`run_owned`) and operations on installed chips,
+#: Cost categories of an owned fleet, in the order they are added (:func:`price_option`).
+FLEET_CATEGORIES = ("capex", "power", "datacenter", "operations", "resale", "continuing_value")
+
+
+@dataclass(frozen=True)
+class OptionTotals:
+    """One option reduced over its draws: present value of its costs [USD] and of its
+    queries served ``(N,)``; each cost category summed over the draws [USD per quarter]
+    ``(Q,)``; its owned generations' labels and chips installed, rented chips and unserved
+    queries, each summed over the draws (``(G, Q)``, ``(Q,)``, ``(Q,)``); the number of draws
+    in which its custom chip arrived (None for a merchant option)."""
+
+    cost_pv_usd: FloatArray
+    served_pv_queries: FloatArray
+    cost_sums_usd: dict[str, FloatArray]
+    chip_labels: tuple[str, ...] = ()
+    installed_over_draws: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    rented_over_draws: FloatArray = field(default_factory=lambda: np.zeros(0))
+    unserved_over_draws: FloatArray = field(default_factory=lambda: np.zeros(0))
+    delivered_draws: float | None = None
+
+
+@dataclass(frozen=True)
+class Priced:
+    """An option evaluated: its :class:`OptionTotals`, and its :class:`OptionPaths` per
+    draw when asked for (None otherwise)."""
+
+    totals: OptionTotals
+    paths: OptionPaths | None
+
+
+def price_option(ctx: Context, per_draw: bool, shortfall_qps: FloatArray,
+                 rent_from: list[Generation], rental_category: str = "rental",
+                 discount: FloatArray | None = None, fleet: FleetPaths | None = None,
+                 chip_labels: tuple[str, ...] = (), margin_frac: FloatArray | None = None,
+                 extras: Mapping[str, FloatArray] | None = None,
+                 arrival_quarter: FloatArray | None = None) -> Priced:
+    """Price an option and reduce it, draw by draw in one compiled pass
+    (:func:`~siliconomics.economics.cashflow_compiled.option_kernel`).
+
+    Its costs [USD per quarter]: with an owned ``fleet``, the fleet's capex, power on chips
+    in use and data centre (summed by :func:`run_owned`), operations on installed capex,
     resale of retired chips, and the book value of the chips left at the horizon returned as
-    continuing value."""
-    continuing = np.zeros((ctx.n, ctx.quarters))
-    continuing[:, -1] = -fp.book_value_usd[:, -1]
-    return {
-        "capex": fp.capex_usd,
-        "power": fp.power_usd,
-        "datacenter": fp.datacenter_usd,
-        "operations": ctx.econ("ops_frac_per_year")[:, None] / 4.0 * fp.installed_capex_usd,
-        "resale": -ctx.get("fleet.resale_frac")[:, None] * fp.retired_capex_usd,
-        "continuing_value": continuing,
-    }
-
-
-def shortfall_costs(ctx: Context, gens: list[Generation], shortfall_qps: FloatArray,
-                    policy: str, discount: FloatArray | None = None
-                    ) -> tuple[dict[str, FloatArray], FloatArray, FloatArray]:
-    """Shortfall rented (newest available generation with a rental price, at that quarter's
-    price) or left unserved; returns (costs, rented chips, unserved queries) (N, Q).
-
-    A generation is on sale over one run of quarters, the same in every draw, so it takes
-    the whole shortfall of those quarters (a slice, not a mask over the horizon).
+    continuing value; with ``margin_frac``, the partner's margin on the first generations'
+    capex (moved out of capex into ``partner_margin``); the shortfall ``shortfall_qps``
+    rented from ``rent_from`` (newest first, each over its sale window, at that quarter's
+    price less ``discount``) under ``rental_category``, what is left unserved (priced when
+    the scenario prices it); then ``extras`` (the option's own categories), in their order.
+    ``per_draw`` also returns the :class:`OptionPaths`.
     """
-    from siliconomics.economics.cashflow_compiled import rent_kernel
+    from siliconomics.economics.cashflow_compiled import option_kernel
 
-    rented = np.zeros((ctx.n, ctx.quarters))
-    rate_paid = np.zeros((ctx.n, ctx.quarters))
-    left = np.array(shortfall_qps, dtype=float, order="C")
-    if policy == "rent" and left.any():
-        for gen in gens:  # preference order: newest first
-            rate = rental_usd_per_hour(ctx, gen)
-            if rate is None:
-                continue
-            first = max(int(np.ceil(gen.available_quarter)), 0)
-            end = last_sale_quarter(gen.last_quarter, ctx.quarters) + 1
-            if first >= end:
-                continue
-            rent_kernel(left, np.ascontiguousarray(qps_per_chip(ctx, gen), dtype=float),
-                        _read_only(rate), first, end, rented, rate_paid)
-    disc = 0.0 if discount is None else discount[:, None]
-    rate_paid *= (1.0 - disc) * ctx.hours_per_quarter[:, None]
-    costs = {"rental": rate_paid}
-    unserved = left
-    unserved *= (SECONDS_PER_DAY / 24.0 * ctx.hours_per_quarter)[:, None]
-    if ctx.unserved_usd_per_query is not None:
-        costs["unserved"] = unserved * ctx.unserved_usd_per_query
-    return costs, rented, unserved
+    _read = kernel_input
+    n, q = ctx.n, ctx.quarters
+    extra = dict(extras or {})
+    names = [*FLEET_CATEGORIES, *(("partner_margin",) if margin_frac is not None else ())] \
+        if fleet is not None else []
+    names.append(rental_category)
+    priced = ctx.unserved_usd_per_query is not None
+    if priced:
+        names.append("unserved")
+    names += list(extra)
+    stacked = np.empty((len(extra), n, q))
+    for e, v in enumerate(extra.values()):
+        stacked[e] = v
+    rent = rental_sources(ctx, rent_from)
+    hours = ctx.hours_per_quarter
+    disc = 0.0 if discount is None else discount
+    f = fleet
+    # the fleet's arrays the pricing reads (placeholders of the same type without a fleet)
+    capex, power, dc, installed_capex, retired_capex, book, lead = (
+        _read(a) for a in ([np.zeros((1, 1))] * 7 if f is None else [
+            f.capex_usd, f.power_usd, f.datacenter_usd, f.installed_capex_usd,
+            f.retired_capex_usd, f.book_value_usd, f.lead_capex_usd]))
+    rows = n if per_draw else 0
+    cats = np.empty((len(names), rows, q))
+    rented, unserved, served = (np.empty((rows, q)) for _ in range(3))
+    cost_pv, served_pv = np.empty(n), np.empty(n)
+    sums = np.empty((len(names), q))
+    rented_sum, unserved_sum = np.empty(q), np.empty(q)
+    option_kernel(
+        f is not None, capex, power, dc, installed_capex, retired_capex, book, lead,
+        _read(shortfall_qps), _read(ctx.econ("ops_frac_per_year") / 4.0),
+        _read(-ctx.get("fleet.resale_frac")), margin_frac is not None,
+        _read(np.zeros(n) if margin_frac is None else margin_frac / (1.0 + margin_frac)),
+        _read(rent[0]), _read(rent[1]), _read(rent[2]), _read(rent[3], dtype=np.int64),
+        _read(rent[4], dtype=np.int64), _read((1.0 - disc) * hours),
+        _read(SECONDS_PER_DAY / 24.0 * hours), priced,
+        float(ctx.unserved_usd_per_query or 0.0), _read(_queries(ctx)), _read(stacked),
+        _read(ctx.factors), per_draw, cats, rented, unserved, served, cost_pv, served_pv, sums,
+        rented_sum, unserved_sum)
+    installed = f.installed_over_draws if f is not None else np.zeros((0, q))
+    delivered = None if arrival_quarter is None else float(np.isfinite(arrival_quarter).sum())
+    totals = OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)), chip_labels,
+                          installed, rented_sum, unserved_sum, delivered)
+    paths = None
+    if per_draw:
+        paths = OptionPaths(dict(zip(names, cats, strict=True)), chip_labels, installed, rented,
+                            unserved, served, np.zeros((n, q)) if f is None else f.book_value_usd,
+                            np.zeros(0) if arrival_quarter is None else arrival_quarter)
+    return Priced(totals, paths)
 
 
 def _queries(ctx: Context) -> FloatArray:
@@ -422,8 +489,29 @@ class Option(ABC):
     def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
         """Costs and fleet of this option for the draws in ``ctx``."""
 
+    def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
+        """This option reduced over the draws (and its paths when ``per_draw``): here by
+        reducing :meth:`cash_flows`; the built-in options price and reduce in one compiled
+        pass instead (:func:`price_option`)."""
+        paths = self.cash_flows(ctx, model)
+        return Priced(option_totals(paths, ctx.factors), paths if per_draw else None)
 
-class BuyGpu(Option):
+
+class PricedOption(Option):
+    """An option whose cash flows come from :func:`price_option`: :meth:`price` is the one
+    evaluation, :meth:`cash_flows` its paths."""
+
+    @abstractmethod
+    def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
+        """This option priced by :func:`price_option`."""
+
+    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+        paths = self.price(ctx, model, per_draw=True).paths
+        assert paths is not None
+        return paths
+
+
+class BuyGpu(PricedOption):
     type = "buy_gpu"
 
     def __init__(self, id: str, label: str, gens: tuple[Generation, ...],
@@ -440,18 +528,18 @@ class BuyGpu(Option):
     def owned_chips(self, ctx: Context) -> list[OwnedChip]:
         return [merchant_chip(ctx, g) for g in self._gens]
 
-    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+    def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
         chips = self.owned_chips(ctx)
         fp = run_owned(ctx, chips)
-        costs = owned_costs(ctx, fp)
-        extra, rented, unserved = shortfall_costs(ctx, list(self._gens), fp.shortfall_qps,
-                                                  self.shortfall)
-        costs |= extra
-        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed_over_draws,
-                           rented, unserved, _queries(ctx) - unserved, fp.book_value_usd)
+        return price_option(ctx, per_draw, fp.shortfall_qps, self.rent_from(), fleet=fp,
+                            chip_labels=tuple(c.label for c in chips))
+
+    def rent_from(self) -> list[Generation]:
+        """The generations its shortfall is rented from (none when it is left unserved)."""
+        return list(self._gens) if self.shortfall == "rent" else []
 
 
-class RentGpu(Option):
+class RentGpu(PricedOption):
     type = "rent_gpu"
 
     def __init__(self, id: str, label: str, gens: tuple[Generation, ...]) -> None:
@@ -462,13 +550,9 @@ class RentGpu(Option):
     def generations(self) -> tuple[Generation, ...]:
         return self._gens
 
-    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
-        discount = ctx.opt(self.key("committed_discount_frac"), 0.0)
-        costs, rented, unserved = shortfall_costs(ctx, list(self._gens), ctx.need_qps, "rent",
-                                                  discount)
-        zero = np.zeros((ctx.n, ctx.quarters))
-        return OptionPaths(costs, (), np.zeros((0, ctx.quarters)), rented, unserved,
-                           _queries(ctx) - unserved, zero)
+    def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
+        return price_option(ctx, per_draw, ctx.need_qps, list(self._gens),
+                            discount=ctx.opt(self.key("committed_discount_frac"), 0.0))
 
 
 def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
@@ -499,7 +583,7 @@ def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArr
     return into
 
 
-class CustomProgram(Option):
+class CustomProgram(PricedOption):
     """A custom-chip programme with its bridge (module doc)."""
 
     type = "build_asic"
@@ -534,7 +618,7 @@ class CustomProgram(Option):
         later = max(model.horizon_quarters * 3.0 - earliest, 0.0)
         return int(min(self.MAX_GENERATIONS, 1 + later // every))
 
-    def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+    def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
         bridge = model.option(self.bridge)
         arrival = self.arrival(ctx)  # months, inf when the programme fails
         schedule = np.maximum(ctx.get(self.key("schedule_months"))
@@ -560,42 +644,38 @@ class CustomProgram(Option):
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
         chips = custom + bridge_owned
         fp = run_owned(ctx, chips, lead=len(custom))
-        costs = owned_costs(ctx, fp)
-        # the partner's margin: its share of the custom chips' capex
-        share = (margin / (1.0 + margin))[:, None]
-        costs["partner_margin"] = fp.lead_capex_usd * share
-        costs["capex"] = costs["capex"] - costs["partner_margin"]
-        policy = bridge.shortfall if isinstance(bridge, BuyGpu) else "rent"
+        # the shortfall: rented or left unserved as the bridge option does
+        rent_from = bridge.rent_from() if isinstance(bridge, BuyGpu) else list(bridge.generations)
         discount = ctx.opt(bridge.key("committed_discount_frac"), 0.0) \
             if isinstance(bridge, RentGpu) else None
-        extra, rented, unserved = shortfall_costs(ctx, list(bridge.generations),
-                                                  fp.shortfall_qps, policy, discount)
-        costs |= {f"bridge_{k}" if k == "rental" else k: v for k, v in extra.items()}
         # programme costs
+        n, q = ctx.n, ctx.quarters
         nre = ctx.get(self.key("nre_usd")) * (1.0 - ctx.opt(self.key("partner_nre_share_frac"),
                                                              0.0))
-        costs["nre"] = spread(nre, np.zeros(ctx.n), schedule, ctx)
         first_failed = ctx.events[self.id][:, 0] >= ctx.get(self.key("p_first_pass"))
         respin = np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0)
-        costs["respin"] = spread(respin, schedule, schedule + np.maximum(delay, 1e-3), ctx)
-        acquisition = np.zeros((ctx.n, ctx.quarters))
+        acquisition = np.zeros((n, q))
         acquisition[:, 0] = ctx.opt(self.key("acquisition_usd"), 0.0)
-        costs["acquisition"] = acquisition
         months = ctx.years[None, :] * 12.0
         arrived = months + 3.0 > arrival[:, None]
-        costs["sustaining"] = arrived * (ctx.opt(self.key("sustaining_usd_per_year"), 0.0)
-                                         / 4.0)[:, None]
         next_nre = ctx.opt(self.key("next_gen_nre_usd"), 0.0)
-        nxt = np.zeros((ctx.n, ctx.quarters))
+        nxt = np.zeros((n, q))
         for k in range(1, k_max):
             end = arrival + k * every
-            ok = np.isfinite(end) & (end < ctx.quarters * 3.0)
+            ok = np.isfinite(end) & (end < q * 3.0)
             spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
                    np.where(ok, end, 1.0), ctx, out=nxt)
-        costs["next_generation_nre"] = nxt
-        return OptionPaths(costs, tuple(c.label for c in chips), fp.installed_over_draws,
-                           rented, unserved, _queries(ctx) - unserved, fp.book_value_usd,
-                           arrival_quarter=arrival / 3.0)
+        extras = {
+            "nre": spread(nre, np.zeros(n), schedule, ctx),
+            "respin": spread(respin, schedule, schedule + np.maximum(delay, 1e-3), ctx),
+            "acquisition": acquisition,
+            "sustaining": arrived * (ctx.opt(self.key("sustaining_usd_per_year"), 0.0)
+                                     / 4.0)[:, None],
+            "next_generation_nre": nxt,
+        }
+        return price_option(ctx, per_draw, fp.shortfall_qps, rent_from, "bridge_rental",
+                            discount, fp, tuple(c.label for c in chips), margin, extras,
+                            arrival / 3.0)
 
 
 class BuildAsic(CustomProgram):
@@ -659,13 +739,6 @@ def demand_path(daily_users: FloatArray, queries_per_user: FloatArray, growth: F
     return np.asarray(quarterly_powers(1.0 + growth, quarters) * d0[:, None])
 
 
-def evaluate(model: StrategyModel, p: Mapping[str, FloatArray],
-             events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
-             ) -> dict[str, OptionPaths]:
-    """Cash flows of every option for N sampled input sets (arrays of shape ``(N,)``)."""
-    return dict(evaluate_each(model, p, events, demand_scale))
-
-
 def _read_only(value: FloatArray) -> FloatArray:
     view = np.asarray(value).view()
     view.flags.writeable = False
@@ -674,9 +747,10 @@ def _read_only(value: FloatArray) -> FloatArray:
 
 def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
                   events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
-                  ) -> Iterator[tuple[str, OptionPaths]]:
-    """:func:`evaluate` one option at a time, ``(option id, paths)``: a caller that reduces
-    each option's paths before asking for the next holds one option's arrays, not all."""
+                  per_draw: bool = False) -> Iterator[tuple[str, Priced]]:
+    """Evaluate one option at a time, ``(option id, priced)``, reduced over the draws (and
+    with its paths per draw when ``per_draw``): a caller that keeps only each option's
+    reduction holds one option's arrays at a time, not all."""
     n = int(max(np.size(v) for v in p.values()))
     years = np.arange(model.horizon_quarters) / 4.0
 
@@ -686,14 +760,16 @@ def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
     scale = np.broadcast_to(np.asarray(demand_scale, float), (n,))
     demand = demand_path(g("traffic.daily_users") * scale, g("traffic.queries_per_user_per_day"),
                          g("traffic.growth_frac_per_year"), model.horizon_quarters)
+    factors = discount_factors(g("econ.cost_of_capital_frac"), model.horizon_quarters)
     # the options read the sampled arrays themselves (Context.get): read-only views, once
     # per evaluation, so an in-place write in an option is an error, not a corrupted input
     frozen = {k: _read_only(v) for k, v in p.items()}
     ctx = Context(p=frozen, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
-                  events=events, unserved_usd_per_query=model.unserved_usd_per_query,
+                  events=events, factors=_read_only(factors),
+                  unserved_usd_per_query=model.unserved_usd_per_query,
                   power_budget=model.power_budget)
     for opt in model.options:
-        yield opt.id, opt.cash_flows(ctx, model)
+        yield opt.id, opt.price(ctx, model, per_draw)
 
 
 def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
@@ -703,56 +779,36 @@ def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
     return factors
 
 
-def present_values(model: StrategyModel, p: Mapping[str, FloatArray],
-                   paths: Mapping[str, OptionPaths]) -> tuple[dict[str, FloatArray],
-                                                              dict[str, FloatArray]]:
-    """Present value of each option's costs [USD] and of its queries served, shape (N,)."""
-    n = next(iter(paths.values())).rented_chips.shape[0]
-    factors = discount_factors(np.broadcast_to(p["econ.cost_of_capital_frac"], (n,)),
-                               model.horizon_quarters)
-    both = {k: option_present_values(v, factors) for k, v in paths.items()}
-    return {k: c for k, (c, _) in both.items()}, {k: q for k, (_, q) in both.items()}
-
-
-@dataclass(frozen=True)
-class OptionTotals:
-    """One option reduced: present value of its costs [USD] and of its queries served
-    ``(N,)``; each cost category summed over the draws [USD per quarter] ``(Q,)``."""
-
-    cost_pv_usd: FloatArray
-    served_pv_queries: FloatArray
-    cost_sums_usd: dict[str, FloatArray]
-
-
 def option_totals(paths: OptionPaths, factors: FloatArray) -> OptionTotals:
-    """Reduce one option's paths with the :func:`discount_factors` ``factors``, in one
-    compiled pass (:mod:`siliconomics.economics.cashflow_compiled`): present values of
-    the total cost (:meth:`OptionPaths.total`) and of the queries served, and each cost
-    category summed over the draws."""
+    """Reduce the paths of an option that hands them over (:meth:`Option.price`) with the
+    :func:`discount_factors` ``factors``, in one compiled pass
+    (:func:`~siliconomics.economics.cashflow_compiled.reduce_paths_kernel`, the per-draw
+    reduction the built-in options run inside their pricing): present values of the total
+    cost (:meth:`OptionPaths.total`) and of the queries served, each cost category, the
+    rented chips and the unserved queries summed over the draws."""
     from siliconomics.economics.cashflow_compiled import (
-        add_category_kernel,
-        present_values_kernel,
+        reduce_paths_kernel,
+        sum_over_draws_kernel,
     )
 
     n, q = factors.shape
-    c = np.ascontiguousarray
-    total = np.zeros((n, q))
-    sums: dict[str, FloatArray] = {}
-    for k, (name, cost) in enumerate(paths.costs.items()):
-        sums[name] = np.empty(q)
-        add_category_kernel(c(cost, dtype=float), total, sums[name], k == 0)
+    names = list(paths.costs)
+    cats = np.empty((len(names), n, q))
+    for k, v in enumerate(paths.costs.values()):
+        cats[k] = v
+    sums = np.empty((len(names), q))
     cost_pv, served_pv = np.empty(n), np.empty(n)
-    present_values_kernel(total, c(paths.served_queries, dtype=float), c(factors, dtype=float),
-                          cost_pv, served_pv)
-    return OptionTotals(cost_pv, served_pv, sums)
-
-
-def option_present_values(paths: OptionPaths, factors: FloatArray
-                          ) -> tuple[FloatArray, FloatArray]:
-    """Present value of one option's costs [USD] and of its queries served ``(N,)``, with
-    the :func:`discount_factors` ``factors``."""
-    totals = option_totals(paths, factors)
-    return totals.cost_pv_usd, totals.served_pv_queries
+    reduce_paths_kernel(cats, kernel_input(paths.served_queries), kernel_input(factors),
+                        cost_pv, served_pv, sums)
+    over: list[FloatArray] = []
+    for a in (paths.rented_chips, paths.unserved_queries):
+        over.append(np.empty(q))
+        sum_over_draws_kernel(kernel_input(a), over[-1])
+    delivered = float(np.isfinite(paths.arrival_quarter).sum()) \
+        if paths.arrival_quarter.size else None
+    return OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)),
+                        paths.chip_labels, paths.installed_over_draws, over[0], over[1],
+                        delivered)
 
 
 def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],
