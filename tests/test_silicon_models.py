@@ -87,6 +87,9 @@ def test_fit_and_held_out_dies_are_disjoint_and_enough() -> None:
     held = {d.name for d in calibrate.HELD_OUT_DIES}
     assert not fit & held
     assert len(held) >= 5
+    fresh = {d.name for d in calibrate.FRESH_HELD_OUT_DIES}
+    assert not fresh & (fit | held)
+    assert len(fresh) >= 5
 
 
 # Held-out dies: published area (source in each ReferenceDie.source) and the model's error
