@@ -118,6 +118,35 @@ def test_held_out_die_error_is_the_documented_one(name: str) -> None:
     assert float(rows[name]["error_frac"]) == pytest.approx(HELD_OUT_ERRORS[name], abs=0.10)
 
 
+# Fresh held-out dies: chosen by the rule in calibrate.py (above NNP_T) and committed before
+# the model was evaluated on them; nothing was refitted or changed after. These errors are
+# the first evaluation of the shipped model on them (docs/silicon.md table).
+FRESH_HELD_OUT_ERRORS = {
+    "Intel NNP-T (Spring Crest)": +0.078,  # Intel Hot Chips 31: 680 mm2, TSMC 16FF+
+    "FuriosaAI RNGD": -0.342,  # FuriosaAI Hot Chips 2024 / ISCA 2024: 653 mm2, TSMC 5nm
+    "IBM NorthPole": -0.048,  # Modha et al. Science 2023: 800 mm2, 12 nm
+    "Ascend 910 (Vitruvian)": +0.240,  # Huawei HC31; die shot 14.6 x 31.25 mm, TSMC N7+
+    "AD102 (L40S)": -0.368,  # NVIDIA Ada whitepaper 2022: 608.5 mm2, 4N
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH_HELD_OUT_ERRORS))
+def test_fresh_held_out_die_error_is_the_documented_one(name: str) -> None:
+    rows = {r["chip"]: r for r in calibrate.area_table()}
+    assert rows[name]["role"] == "held out (fresh)"
+    assert float(rows[name]["error_frac"]) == pytest.approx(FRESH_HELD_OUT_ERRORS[name], abs=0.01)
+
+
+def test_fresh_held_out_mape_misses_the_15_percent_target() -> None:
+    # docs/silicon.md: 21.5 % over the five fresh dies. The must-show is <= 15 % over
+    # at least five dies not used in the fit: not met. The pin is tight (+-0.5 point) so any
+    # change to the model or its data must update this number and the docs together.
+    mape = calibrate.held_out_mape(calibrate.FRESH_HELD_OUT_DIES)
+    assert len(calibrate.FRESH_HELD_OUT_DIES) >= 5
+    assert mape == pytest.approx(0.215, abs=0.005)
+    assert mape > 0.15
+
+
 def test_held_out_mape_is_the_documented_one() -> None:
     # docs/silicon.md: 24.2 % over the ten held-out dies (18.9 % over the first six; the
     # issue's target is 15 %: not met, see the docs). The bound catches a regression.
@@ -132,6 +161,15 @@ def test_leave_one_out_error_of_the_model_form() -> None:
     assert len(errors) == len(calibrate.FIT_DIES) + len(calibrate.HELD_OUT_DIES)
     assert float(np.mean(np.abs(list(errors.values())))) == pytest.approx(0.239, abs=0.02)
     assert abs(errors["A100 (GA100)"]) < 0.05 and abs(errors["H100 (GH100)"]) < 0.05
+
+
+def test_leave_one_out_over_all_21_dies() -> None:
+    # docs/silicon.md: with the five fresh dies added, leave-one-out over all 21 gives
+    # 20.6 % MAPE (16.6 % on the five fresh ones): more dies in the fit do not bring this
+    # model form to 15 %.
+    errors = calibrate.leave_one_out_errors(calibrate.ALL_DIES)
+    assert len(errors) == 21
+    assert float(np.mean(np.abs(list(errors.values())))) == pytest.approx(0.206, abs=0.01)
 
 
 # --- power model fitted on the H100 ground truth ------------------------------------------
