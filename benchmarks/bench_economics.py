@@ -18,10 +18,10 @@ so there are no child processes to add (the study runs below come after it); any
 are reported. The process keeps freed memory as the ``siliconomics`` command's does.
 
 ``--split`` prints where one thread's time goes per block of 1,024 draws (CPU time of this
-thread, median and minimum over 60 blocks): sampling the ranges and events, the fleet kernel,
-the pricing kernel (costs, rental, present values and sums over draws of each option), and
-the rest of the options' cash flows (prices, capacities, the custom programmes' own costs,
-in Python and NumPy).
+thread, median and minimum over 60 blocks): sampling the ranges and events, the option
+kernel (each option's fleet, costs, rental, present values and sums over draws, draw by
+draw), and the rest: the options' inputs in Python and NumPy (prices, capacities, the
+custom programmes' own costs) and the block's bookkeeping.
 
     python benchmarks/bench_economics.py [--million] [--split]
 """
@@ -94,11 +94,11 @@ def _million(s) -> bool:  # type: ignore[no-untyped-def]
 
 def _split(s) -> None:  # type: ignore[no-untyped-def]
     """Per-part CPU time of one thread per block (module doc), by timing the functions
-    ``run_block`` calls: sampling (``sample_inputs``, ``sample_events``), the fleet kernel,
-    the pricing kernel (``option_kernel``); cash flows are the rest."""
+    ``run_block`` calls: sampling (``sample_inputs``, ``sample_events``) and the option kernel
+    (``option_kernel``); the options' inputs are the rest."""
     import numpy as np
 
-    from siliconomics.economics import cashflow_compiled, fleet_compiled, montecarlo
+    from siliconomics.economics import montecarlo, option_compiled
 
     spent: dict[str, float] = {}
 
@@ -115,9 +115,9 @@ def _split(s) -> None:  # type: ignore[no-untyped-def]
 
     saved = {(m, n): getattr(m, n) for m, n in (
         (montecarlo, "sample_inputs"), (montecarlo, "sample_events"),
-        (fleet_compiled, "fleet_kernel"), (cashflow_compiled, "option_kernel"))}
-    for (module, name), part in zip(saved, ("sampling", "sampling", "fleet kernel",
-                                            "pricing kernel"), strict=True):
+        (option_compiled, "option_kernel"))}
+    for (module, name), part in zip(saved, ("sampling", "sampling", "option kernel"),
+                                    strict=True):
         timed(module, name, part)
     try:
         rows = []
@@ -126,14 +126,14 @@ def _split(s) -> None:  # type: ignore[no-untyped-def]
             t0 = time.thread_time()
             montecarlo.run_block(montecarlo.Block(s.strategy, 0, b, montecarlo.BLOCK))
             total = time.thread_time() - t0
-            rows.append({**spent, "cash flows": total - sum(spent.values()), "total": total})
+            rows.append({**spent, "inputs, rest": total - sum(spent.values()), "total": total})
         rows = rows[3:]  # the first blocks load the compiled kernels
     finally:
         for (module, name), fn in saved.items():
             setattr(module, name, fn)
     print(f"Per block of {montecarlo.BLOCK:,} draws, one thread, CPU ms (median / min of "
           f"{len(rows)} blocks):")
-    for part in ("sampling", "fleet kernel", "pricing kernel", "cash flows", "total"):
+    for part in ("sampling", "option kernel", "inputs, rest", "total"):
         v = [r[part] * 1e3 for r in rows]
         print(f"  {part:15s} {np.median(v):6.1f} / {min(v):6.1f}")
 

@@ -100,14 +100,25 @@ def test_quarterly_powers_by_doubling(q: int) -> None:
 
 
 def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, priced: bool,
-                   fleet: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Random inputs of :func:`option_kernel`, and what the NumPy steps it replaced give
-    for them: the owned fleet's costs, the shortfall rented generation by generation over
-    each sale window, what is left unserved, the total, its present value, the sums."""
-    r = 3
-    f = {name: rng.uniform(0, 1e6, (n, q)) for name in (
-        "capex", "power", "datacenter", "installed_capex", "retired_capex", "book", "lead")}
-    shortfall = np.where(rng.random((n, q)) > 0.3, rng.uniform(0, 50, (n, q)), 0.0)
+                   fleet: bool) -> tuple[list[Any], dict[str, Any]]:
+    """Random inputs of :func:`option_kernel`, and what the fleet kernel and the NumPy steps
+    the pricing replaced give for them: the owned fleet's costs, the shortfall rented
+    generation by generation over each sale window, what is left unserved, the total, its
+    present value, the sums."""
+    from siliconomics.economics.fleet import CapexPaths, fleet_inputs, simulate_fleet
+
+    g, r = 3, 3
+    need = rng.uniform(10, 60, (n, q)).cumsum(axis=1)
+    per_chip = rng.uniform(0.5, 2, (n, g))
+    capacity = np.broadcast_to(per_chip[:, :, None], (n, g, q))
+    fleet_args = (need, capacity, rng.uniform(-2, q / 2, (n, g)), np.array([q, q // 2, q]),
+                  rng.uniform(20, 200, (n, g)),
+                  CapexPaths(rng.uniform(0.9, 1.0, (n, g)), rng.uniform(100, 300, (n, g)),
+                             rng.uniform(150, 250, (n, g))),
+                  rng.integers(4, 16, n).astype(float), None, None,
+                  rng.uniform(10, 20, (n, g)), rng.uniform(1, 5, (n, g)), 2)
+    fp = simulate_fleet(*fleet_args)
+    shortfall = fp.shortfall_qps if fleet else need
     ops, resale = rng.uniform(0.01, 0.1, n), rng.uniform(0, 0.3, n)
     margin_frac = rng.uniform(0, 0.3, n)
     rent_qps = rng.uniform(0.5, 2, (n, r))
@@ -118,25 +129,20 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     queries = rng.uniform(1e6, 1e7, (n, q))
     extras = rng.uniform(0, 1e5, (2, n, q))
     factors = discount_factors(rng.uniform(0.02, 0.2, n), q)
-    args = dict(
-        has_fleet=fleet, capex=f["capex"], power=f["power"], datacenter=f["datacenter"],
-        installed_capex=f["installed_capex"], retired_capex=f["retired_capex"],
-        book=f["book"], lead_capex=f["lead"], shortfall=shortfall, ops_q=ops / 4.0,
-        neg_resale=-resale, has_margin=margin, margin_share=margin_frac / (1.0 + margin_frac),
-        rent_qps=rent_qps, rent_path=rent_path, rent_mult=rent_mult, rent_first=first,
-        rent_end=end, rental_factor=(1.0 - disc) * hours, unserved_factor=3600.0 * hours,
-        has_unserved_price=priced, unserved_price=0.02, queries=queries, extras=extras,
-        factors=factors)
+    args = [fleet, *fleet_inputs(*fleet_args), need, ops / 4.0, -resale, margin,
+            margin_frac / (1.0 + margin_frac), rent_qps, rent_path, rent_mult, first, end,
+            (1.0 - disc) * hours, 3600.0 * hours, priced, 0.02, queries, extras, factors]
     # the NumPy steps
     costs: dict[str, Any] = {}
     if fleet:
-        costs = {"capex": f["capex"], "power": f["power"], "datacenter": f["datacenter"],
-                 "operations": ops[:, None] / 4.0 * f["installed_capex"],
-                 "resale": -resale[:, None] * f["retired_capex"],
+        costs = {"capex": fp.capex_usd, "power": fp.power_usd, "datacenter": fp.datacenter_usd,
+                 "operations": ops[:, None] / 4.0 * fp.installed_capex_usd,
+                 "resale": -resale[:, None] * fp.retired_capex_usd,
                  "continuing_value": np.zeros((n, q))}
-        costs["continuing_value"][:, -1] = -f["book"][:, -1]
+        costs["continuing_value"][:, -1] = -fp.book_value_usd[:, -1]
         if margin:
-            costs["partner_margin"] = f["lead"] * (margin_frac / (1.0 + margin_frac))[:, None]
+            costs["partner_margin"] = fp.lead_capex_usd * (margin_frac
+                                                           / (1.0 + margin_frac))[:, None]
             costs["capex"] = costs["capex"] - costs["partner_margin"]
     left = shortfall.copy()
     rented, paid = np.zeros((n, q)), np.zeros((n, q))
@@ -157,16 +163,19 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     served = queries - unserved
     expect = dict(costs=costs, cost_pv=(total * factors).sum(axis=1),
                   served_pv=(served * factors).sum(axis=1), rented=rented, unserved=unserved,
-                  served=served)
+                  served=served, book=fp.book_value_usd if fleet else np.zeros((n, q)),
+                  installed=fp.installed_over_draws if fleet else np.zeros((0, q)))
     return args, expect
 
 
 @pytest.mark.parametrize(("margin", "priced", "fleet"),
                          [(False, False, True), (True, True, True), (False, True, False)])
-def test_option_kernel_equals_the_numpy_steps(margin: bool, priced: bool, fleet: bool) -> None:
-    # one compiled pass per draw prices and reduces an option: the same float operations,
-    # in the same order, as the NumPy steps it replaced, so equal, not merely close
-    from siliconomics.economics.cashflow_compiled import option_kernel
+def test_option_kernel_equals_the_fleet_and_the_numpy_steps(margin: bool, priced: bool,
+                                                            fleet: bool) -> None:
+    # one compiled pass per draw simulates an option's fleet, prices and reduces it: the
+    # fleet kernel's numbers and the same float operations, in the same order, as the NumPy
+    # pricing steps it replaced, so equal, not merely close
+    from siliconomics.economics.option_compiled import option_kernel
 
     n, q = 60, 24
     args, expect = _numpy_pricing(np.random.default_rng(4), n, q, margin, priced, fleet)
@@ -174,13 +183,15 @@ def test_option_kernel_equals_the_numpy_steps(margin: bool, priced: bool, fleet:
     for per_draw in (True, False):
         rows = n if per_draw else 0
         cats = np.empty((k_n, rows, q))
-        per = [np.empty((rows, q)) for _ in range(3)]
+        per = [np.empty((rows, q)) for _ in range(4)]
         cost_pv, served_pv, sums = np.empty(n), np.empty(n), np.empty((k_n, q))
         rented_sum, unserved_sum = np.empty(q), np.empty(q)
-        option_kernel(*args.values(), per_draw, cats, *per, cost_pv, served_pv, sums,
-                      rented_sum, unserved_sum)
+        installed_sum = np.empty(expect["installed"].shape)
+        option_kernel(*args, per_draw, cats, *per, cost_pv, served_pv, sums, rented_sum,
+                      unserved_sum, installed_sum)
         np.testing.assert_array_equal(cost_pv, expect["cost_pv"])
         np.testing.assert_array_equal(served_pv, expect["served_pv"])
+        np.testing.assert_array_equal(installed_sum, expect["installed"])
         for k, v in enumerate(expect["costs"].values()):
             np.testing.assert_array_equal(sums[k], np.einsum("nq->q", v))
             if per_draw:
@@ -188,22 +199,24 @@ def test_option_kernel_equals_the_numpy_steps(margin: bool, priced: bool, fleet:
         np.testing.assert_array_equal(rented_sum, np.einsum("nq->q", expect["rented"]))
         np.testing.assert_array_equal(unserved_sum, np.einsum("nq->q", expect["unserved"]))
         if per_draw:
-            for got, name in zip(per, ("rented", "unserved", "served"), strict=True):
-                np.testing.assert_array_equal(got, expect[name])
-    # something was rented, something left unserved, in every category
+            for got, name in zip(per, ("rented", "unserved", "served", "book"), strict=True):
+                np.testing.assert_array_equal(got, expect[name], err_msg=name)
+    # something was bought, rented and left unserved
     assert expect["rented"].sum() > 0 and expect["unserved"].sum() > 0
+    assert not fleet or expect["installed"].sum() > 0
 
 
 def test_price_path_falls_from_launch_and_never_exceeds_it() -> None:
-    from types import SimpleNamespace
-
+    from siliconomics.economics.fleet import CapexPaths
     from siliconomics.economics.strategy import price_path
 
-    ctx = SimpleNamespace(n=3, quarters=12)
     price = np.array([100.0, 200.0, 50.0])
     decline = np.array([0.2, 0.0, 0.5])
     launch = np.array([-2.0, 3.0, 5.5])  # quarters from the scenario date
-    got = price_path(ctx, price, decline, launch)  # type: ignore[arg-type]
+    path = price_path(price, decline, launch)
+    # as the fleet kernel prices it (one generation per draw)
+    got = CapexPaths(path.root[:, None], path.start_usd[:, None],
+                     path.launch_usd[:, None]).values(12)[:, 0, :]
     q = np.arange(12)[None, :]
     a = np.maximum(launch, 0.0)[:, None]
     expect = np.minimum(price[:, None] * (1 - decline[:, None]) ** ((q - a) / 4.0),

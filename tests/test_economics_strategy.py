@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from economics_toy import FLOPS, collapsed, leaf, toy, toy_dict
-from siliconomics.economics.fleet import simulate_fleet
+from siliconomics.economics.fleet import CapexPaths, simulate_fleet
 from siliconomics.economics.montecarlo import (
     break_even,
     deterministic,
@@ -191,7 +191,7 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
     first = np.array([[4.0, 0.0], [3.5, 0.0]])  # the preferred chip arrives in quarter 4
     until = np.array([q, q])
     cap = np.array([[3.0, np.inf], [3.0, np.inf]])
-    unit = np.full((n, g, q), 100.0)
+    unit = CapexPaths.constant(np.full((n, g), 100.0))
     life = np.array([8.0, 8.0])
     fp = simulate_fleet(need, qps, first, until, cap, unit, life)
     assert np.all(fp.purchases[:, 0, :] <= 3.0 + 1e-12)
@@ -221,7 +221,8 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
     args = (rng.uniform(10, 100, (n, q)).cumsum(axis=1), rng.uniform(0.5, 2, (n, g, q)),
             first, until,
             np.where(rng.random((n, g)) > 0.5, np.inf, rng.uniform(1, 50, (n, g))),
-            rng.uniform(100, 200, (n, g, q)), rng.integers(4, 24, n).astype(float))
+            CapexPaths(rng.uniform(0.9, 1.0, (n, g)), rng.uniform(100, 300, (n, g)),
+                       rng.uniform(150, 250, (n, g))), rng.integers(4, 24, n).astype(float))
     # the engine passes capacity as a broadcast view
     per_chip = rng.uniform(0.5, 2, (n, g))
     as_engine = (args[0], np.broadcast_to(per_chip[:, :, None], (n, g, q)), *args[2:])

@@ -101,105 +101,6 @@ def reduce_paths_kernel(cats: Any, served: Any, factors: Any, cost_pv: Any, serv
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def option_kernel(has_fleet: bool, capex: Any, power: Any, datacenter: Any,
-                  installed_capex: Any, retired_capex: Any, book: Any, lead_capex: Any,
-                  shortfall: Any, ops_q: Any, neg_resale: Any, has_margin: bool,
-                  margin_share: Any, rent_qps: Any, rent_path: Any, rent_mult: Any,
-                  rent_first: Any, rent_end: Any, rental_factor: Any, unserved_factor: Any,
-                  has_unserved_price: bool, unserved_price: float, queries: Any, extras: Any,
-                  factors: Any, per_draw: bool, cats_out: Any, rented_out: Any,
-                  unserved_out: Any, served_out: Any, cost_pv: Any, served_pv: Any, sums: Any,
-                  rented_sum: Any, unserved_sum: Any) -> None:
-    """Price one option draw by draw and reduce it (:func:`reduce_draw`), without an
-    ``(N, Q)`` array per step.
-
-    Per draw ``i``: the shortfall ``shortfall`` [queries/s] (N, Q) is rented from the
-    rental generations in order (``rent_qps`` (N, R) per chip; price per chip-hour
-    ``rent_path[r, t] * rent_mult[i, r]``: a dated path with multiplier 1, or a constant
-    path 1 times the sampled price; quarters ``rent_first[r] <= t < rent_end[r]``; no
-    generations: nothing rented). The categories, in this order:
-
-    * with ``has_fleet``, the owned fleet's (arrays of
-      :class:`~siliconomics.economics.fleet.FleetPaths`): capex (less the partner margin
-      with ``has_margin``), power, datacenter, operations (``ops_q`` x installed capex),
-      resale (``neg_resale`` x retired capex), continuing value (minus the last quarter's
-      book value), and with ``has_margin`` the partner margin (``lead_capex`` x
-      ``margin_share``);
-    * rental (chip-hours x price x ``rental_factor``: hours a quarter less a discount);
-    * with ``has_unserved_price``, unserved queries x ``unserved_price``;
-    * ``extras`` (E, N, Q), computed by the option.
-
-    Unserved queries are what is left x ``unserved_factor`` (seconds per quarter), served
-    ones ``queries`` less those. Outputs: ``cost_pv``, ``served_pv`` (N,); ``sums`` (K, Q)
-    per category, ``rented_sum`` and ``unserved_sum`` (Q,) over draws; with ``per_draw``
-    also ``cats_out`` (K, N, Q), ``rented_out``, ``unserved_out``, ``served_out`` (N, Q).
-    """
-    n, q = factors.shape
-    n_fleet = (7 if has_margin else 6) if has_fleet else 0
-    k_n = n_fleet + 1 + (1 if has_unserved_price else 0) + extras.shape[0]
-    cats = np.empty((k_n, q))
-    left = np.empty(q)
-    rented = np.empty(q)
-    paid = np.empty(q)
-    served = np.empty(q)
-    row = np.empty(q)
-    sums[:, :] = 0.0
-    rented_sum[:] = 0.0
-    unserved_sum[:] = 0.0
-    for i in range(n):
-        for t in range(q):
-            left[t] = shortfall[i, t]
-            rented[t] = 0.0
-            paid[t] = 0.0
-        for r in range(rent_qps.shape[1]):
-            for t in range(rent_first[r], rent_end[r]):
-                # nothing left (rented already, or no shortfall): renting it adds 0.0 chips
-                # at a finite price, so skip the division
-                if left[t] != 0.0:
-                    chips = left[t] / rent_qps[i, r]
-                    rented[t] += chips
-                    paid[t] += chips * (rent_path[r, t] * rent_mult[i, r])
-                    left[t] = 0.0
-        if has_fleet:
-            for t in range(q):
-                cats[0, t] = capex[i, t]
-                cats[1, t] = power[i, t]
-                cats[2, t] = datacenter[i, t]
-                cats[3, t] = ops_q[i] * installed_capex[i, t]
-                cats[4, t] = neg_resale[i] * retired_capex[i, t]
-                cats[5, t] = 0.0
-            cats[5, q - 1] = -book[i, q - 1]
-            if has_margin:
-                for t in range(q):
-                    margin = lead_capex[i, t] * margin_share[i]
-                    cats[0, t] = cats[0, t] - margin
-                    cats[6, t] = margin
-        k = n_fleet
-        for t in range(q):
-            cats[k, t] = paid[t] * rental_factor[i]
-            left[t] = left[t] * unserved_factor[i]  # now unserved queries
-            served[t] = queries[i, t] - left[t]
-        if has_unserved_price:
-            for t in range(q):
-                cats[k + 1, t] = left[t] * unserved_price
-        k += 2 if has_unserved_price else 1
-        for e in range(extras.shape[0]):
-            for t in range(q):
-                cats[k + e, t] = extras[e, i, t]
-        reduce_draw(cats, served, factors[i], row, i, cost_pv, served_pv, sums)
-        for t in range(q):
-            rented_sum[t] += rented[t]
-            unserved_sum[t] += left[t]
-        if per_draw:
-            for t in range(q):
-                for kk in range(k_n):
-                    cats_out[kk, i, t] = cats[kk, t]
-                rented_out[i, t] = rented[t]
-                unserved_out[i, t] = left[t]
-                served_out[i, t] = served[t]
-
-
-@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
 def sum_over_draws_kernel(a: Any, out: Any) -> None:
     """``out[t]`` = sum over draws (axis 0, in order) of ``a[:, t]``, ``a`` (N, Q)."""
     out[:] = 0.0
@@ -225,30 +126,45 @@ def spread_kernel(total: Any, start: Any, end: Any, years: Any, out: Any) -> Non
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def quarterly_powers_kernel(root: Any, out: Any) -> None:
-    """``out[i, q] = root[i] ** q`` by repeated doubling: the first two columns are 1 and
-    ``root``, and each block of columns is the one before it times one power (so a path
-    costs a multiplication per element instead of a ``pow``)."""
-    n, q = out.shape
-    for i in range(n):
-        out[i, 0] = 1.0
-        if q > 1:
-            out[i, 1] = root[i]
-        width = 2
-        while width < q:
-            step = out[i, width - 1] * out[i, 1]  # root ** width
-            take = min(width, q - width)
-            for j in range(take):
-                out[i, width + j] = out[i, j] * step
-            width += take
+def powers_row(root: float, out: Any) -> None:
+    """``out[q] = root ** q`` by repeated doubling: the first two entries are 1 and
+    ``root``, and each block of entries is the one before it times one power (so a path
+    costs a multiplication per entry instead of a ``pow``)."""
+    q = out.shape[0]
+    out[0] = 1.0
+    if q > 1:
+        out[1] = root
+    width = 2
+    while width < q:
+        step = out[width - 1] * out[1]  # root ** width
+        take = min(width, q - width)
+        for j in range(take):
+            out[width + j] = out[j] * step
+        width += take
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def price_path_kernel(powers: Any, start_usd: Any, launch_usd: Any, out_usd: Any) -> None:
-    """``out_usd[i, t] = min(powers[i, t] * start_usd[i], launch_usd[i])``: a price [USD]
-    falling from ``start_usd`` (at the scenario date) by the quarterly ``powers``, never
-    above the launch price."""
-    n, q = out_usd.shape
+def quarterly_powers_kernel(root: Any, out: Any) -> None:
+    """``out[i, q] = root[i] ** q`` (:func:`powers_row` per row)."""
+    for i in range(out.shape[0]):
+        powers_row(root[i], out[i])
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def price_row(root: float, start_usd: float, launch_usd: float, out_usd: Any) -> None:
+    """A price [USD] per quarter ``out_usd[q] = min(root ** q * start_usd, launch_usd)``:
+    falling from ``start_usd`` (at the scenario date) by the quarterly factor ``root``,
+    never above the launch price. The fleet kernel prices each draw's chips with it."""
+    powers_row(root, out_usd)
+    for t in range(out_usd.shape[0]):
+        out_usd[t] = min(out_usd[t] * start_usd, launch_usd)
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
+def price_path_kernel(root: Any, start_usd: Any, launch_usd: Any, out_usd: Any) -> None:
+    """:func:`price_row` for every draw ``i`` and generation ``k``: ``out_usd`` (N, G, Q)
+    from ``root``, ``start_usd``, ``launch_usd`` (N, G)."""
+    n, g, _ = out_usd.shape
     for i in range(n):
-        for t in range(q):
-            out_usd[i, t] = min(powers[i, t] * start_usd[i], launch_usd[i])
+        for k in range(g):
+            price_row(root[i, k], start_usd[i, k], launch_usd[i, k], out_usd[i, k])

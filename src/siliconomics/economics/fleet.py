@@ -23,6 +23,7 @@ not matter to its cost).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,34 @@ import numpy.typing as npt
 from siliconomics.economics.tco import FloatArray
 
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CapexPaths:
+    """What a chip of each generation costs when bought in each quarter [USD], per draw
+    ``(N, G)``: ``min(root ** q * start_usd, launch_usd)`` in quarter ``q`` (a price falling
+    by the quarterly factor ``root`` from ``start_usd`` at the scenario date, never above the
+    launch price ``launch_usd``). The fleet kernel prices each draw's chips from these three
+    numbers, so no ``(N, G, Q)`` table is built; :meth:`values` builds it (the reference)."""
+
+    root: FloatArray
+    start_usd: FloatArray
+    launch_usd: FloatArray
+
+    @staticmethod
+    def constant(unit_usd: FloatArray) -> CapexPaths:
+        """The same price every quarter, ``unit_usd`` ``(N, G)``."""
+        unit = np.asarray(unit_usd, dtype=float)
+        return CapexPaths(np.ones_like(unit), unit, unit)
+
+    def values(self, quarters: int) -> FloatArray:
+        """The prices ``(N, G, Q)`` (compiled, the fleet kernel's arithmetic)."""
+        from siliconomics.economics.cashflow_compiled import price_path_kernel
+
+        out = np.empty((*np.shape(self.root), quarters))
+        price_path_kernel(kernel_input(self.root), kernel_input(self.start_usd),
+                          kernel_input(self.launch_usd), out)
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,7 +93,7 @@ class FleetPaths:
 
 def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
                    available_from_quarter: FloatArray, available_until_quarter: IntArray,
-                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
+                   supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
                    power_usd_per_chip_quarter: FloatArray | None = None,
@@ -75,52 +104,71 @@ def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
     views (read in place, not copied). ``per_draw_fleet=False`` skips ``purchases`` and
     ``installed`` per draw (returned as ``(0, G, Q)``) for a caller that needs only
     ``installed_over_draws``."""
-    from siliconomics.economics.fleet_compiled import fleet_kernel
+    from siliconomics.economics.fleet_compiled import ROWS, fleet_kernel
 
     n, g, q = qps_per_chip.shape
-    # the kernel writes every element of its outputs
     kept = n if per_draw_fleet else 0
-    out = {name: np.empty((kept, g, q)) for name in ("purchases", "installed")}
-    out["installed_over_draws"] = np.empty((g, q))
-    out |= {name: np.empty((n, q)) for name in ("capex", "retired_capex", "installed_capex",
-                                                  "book", "shortfall", "in_use", "power",
-                                                  "datacenter")}
-    out["lead_capex"] = np.empty((n, q)) if lead_generations else np.zeros((n, q))
-    has_budget = power_budget_w is not None and facility_w_per_chip is not None
-    fleet_kernel(
-        kernel_input(need_qps), kernel_input(qps_per_chip, contiguous=False),
-        kernel_input(available_from_quarter, (n, g)), kernel_input(available_until_quarter, dtype=np.int64),
-        kernel_input(supply_cap, (n, g)),
-        kernel_input(unit_capex_usd, contiguous=False),
-        kernel_input(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
-        # read only with a budget: otherwise placeholders of the right type
-        kernel_input(facility_w_per_chip if facility_w_per_chip is not None and has_budget
-              else np.ones((1, 1))),
-        kernel_input(power_budget_w if power_budget_w is not None and has_budget
-              else np.zeros((1, 1))), has_budget,
-        _per_chip(power_usd_per_chip_quarter, n, g),
-        _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g),
-        per_draw_fleet, out["purchases"], out["installed"], out["installed_over_draws"],
-        out["capex"], out["retired_capex"], out["installed_capex"], out["book"],
-        out["shortfall"], out["in_use"], out["power"], out["datacenter"], out["lead_capex"])
-    return FleetPaths(out["purchases"], out["installed"], out["installed_over_draws"],
-                      out["capex"], out["retired_capex"],
+    purchases, installed = np.empty((kept, g, q)), np.empty((kept, g, q))
+    installed_sum = np.empty((g, q))
+    rows = np.empty((len(ROWS), n, q))  # the kernel writes every element
+    kernel: Any = fleet_kernel  # (a numba dispatcher: its arguments are typed when called)
+    kernel(*fleet_inputs(need_qps, qps_per_chip, available_from_quarter,
+                         available_until_quarter, supply_cap, unit_capex, life_quarters,
+                         facility_w_per_chip, power_budget_w, power_usd_per_chip_quarter,
+                         datacenter_usd_per_chip_quarter, lead_generations),
+           per_draw_fleet, purchases, installed, installed_sum, rows)
+    out = dict(zip(ROWS, rows, strict=True))
+    return FleetPaths(purchases, installed, installed_sum, out["capex"], out["retired_capex"],
                       out["installed_capex"], out["book"], out["shortfall"], out["in_use"],
                       out["power"], out["datacenter"], out["lead_capex"])
 
 
+def fleet_inputs(need_qps: FloatArray, qps_per_chip: FloatArray,
+                 available_from_quarter: FloatArray, available_until_quarter: IntArray,
+                 supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
+                 facility_w_per_chip: FloatArray | None = None,
+                 power_budget_w: FloatArray | None = None,
+                 power_usd_per_chip_quarter: FloatArray | None = None,
+                 datacenter_usd_per_chip_quarter: FloatArray | None = None,
+                 lead_generations: int = 0) -> tuple[Any, ...]:
+    """The fleet's inputs (arguments as :func:`simulate_fleet`'s) as the compiled fleet reads
+    them (:func:`~siliconomics.economics.fleet_compiled.simulate_draw`, in its argument
+    order): one conversion shared by the fleet kernel and the option pricing."""
+    n, g, _ = qps_per_chip.shape
+    has_budget = power_budget_w is not None and facility_w_per_chip is not None
+    return (
+        kernel_input(need_qps), kernel_input(qps_per_chip, contiguous=False),
+        kernel_input(available_from_quarter, (n, g)),
+        kernel_input(available_until_quarter, dtype=np.int64), kernel_input(supply_cap, (n, g)),
+        kernel_input(unit_capex.root, (n, g)), kernel_input(unit_capex.start_usd, (n, g)),
+        kernel_input(unit_capex.launch_usd, (n, g)),
+        kernel_input(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
+        # read only with a budget: otherwise placeholders of the right type
+        kernel_input(facility_w_per_chip if facility_w_per_chip is not None and has_budget
+                     else np.ones((1, 1))),
+        kernel_input(power_budget_w if power_budget_w is not None and has_budget
+                     else np.zeros((1, 1))), has_budget,
+        _per_chip(power_usd_per_chip_quarter, n, g),
+        _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g))
+
+
 def kernel_input(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = float,
-          contiguous: bool = True) -> npt.NDArray[np.generic]:
+                 contiguous: bool = True) -> npt.NDArray[np.generic]:
     """An input as the kernel reads it: of ``dtype``, broadcast to ``shape``, C-contiguous
     (unless ``contiguous`` is False: a broadcast view is read through its strides) and
     read-only, so every caller gets the same compiled signature (numba compiles one per
-    combination of layouts and writeability)."""
+    combination of layouts and writeability). An input that already is all that is passed
+    as it is, and no step is taken that is not needed (this runs for every kernel argument
+    of every Monte Carlo block, holding Python's lock)."""
     arr: npt.NDArray[np.generic] = np.asarray(a, dtype=dtype)
-    if shape is not None:
+    if shape is not None and arr.shape != shape:
         arr = np.broadcast_to(arr, shape)
-    view = (np.ascontiguousarray(arr) if contiguous else arr).view()
-    view.flags.writeable = False
-    return view
+    if contiguous and not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    if arr.flags.writeable:
+        arr = arr.view()  # the caller's array stays writeable
+        arr.flags.writeable = False
+    return arr
 
 
 def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
@@ -130,7 +178,7 @@ def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
 
 def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
                    available_from_quarter: FloatArray, available_until_quarter: IntArray,
-                   supply_cap: FloatArray, unit_capex_usd: FloatArray, life_quarters: FloatArray,
+                   supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
                    facility_w_per_chip: FloatArray | None = None,
                    power_budget_w: FloatArray | None = None,
                    power_usd_per_chip_quarter: FloatArray | None = None,
@@ -143,8 +191,8 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
     ``available_from_quarter`` (N, G): the first quarter a generation can be bought
     (fractional: from the next whole quarter; ``inf`` never) and ``available_until_quarter``
     (G,) the last (an integer, the same in every draw); ``supply_cap`` (N, G)
-    [chips/quarter] (``inf`` for none); ``unit_capex_usd`` (N, G, Q) price of a chip with its
-    server share and network bought in that quarter; ``life_quarters`` (N,) service life;
+    [chips/quarter] (``inf`` for none); ``unit_capex`` the price of a chip with its server
+    share and network bought in each quarter (:class:`CapexPaths`); ``life_quarters`` (N,) service life;
     ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget;
     ``power_usd_per_chip_quarter`` (N, G) the power cost of a chip in use for a quarter and
     ``datacenter_usd_per_chip_quarter`` (N, G) the data-centre cost of an installed chip
@@ -152,6 +200,7 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
     capex to report apart as well.
     """
     n, g, q = qps_per_chip.shape
+    unit_capex_usd = unit_capex.values(q)
     quarter = np.arange(q)
     first = np.broadcast_to(available_from_quarter, (n, g))[:, :, None]
     last = np.asarray(available_until_quarter)[None, :, None]

@@ -44,7 +44,12 @@ import numpy as np
 from siliconomics.catalog.accelerator import Accelerator
 from siliconomics.economics.capacity import CapacitySurface
 from siliconomics.economics.defaults import SourcedRange
-from siliconomics.economics.fleet import FleetPaths, IntArray, kernel_input, simulate_fleet
+from siliconomics.economics.fleet import (
+    CapexPaths,
+    IntArray,
+    fleet_inputs,
+    kernel_input,
+)
 from siliconomics.economics.tco import (
     FloatArray,
     datacenter_usd_per_year,
@@ -102,7 +107,15 @@ class Context:
         return np.broadcast_to(v, (self.n,))
 
     def opt(self, key: str, default: float) -> FloatArray:
-        return self.get(key) if key in self.p else np.full(self.n, default)
+        """The sampled input ``key``, or ``default`` in every draw when the scenario has no
+        such input (one read-only array per default value and evaluation)."""
+        if key in self.p:
+            return self.get(key)
+        memo = f"default:{default!r}"
+        if memo not in self.memo:
+            self.memo[memo] = _read_only(np.full(self.n, default))
+        out: FloatArray = self.memo[memo]
+        return out
 
     def econ(self, name: str) -> FloatArray:
         return self.get(f"econ.{name}")
@@ -203,27 +216,30 @@ def quarterly_powers(base: FloatArray, quarters: int) -> FloatArray:
     return out
 
 
-def price_path(ctx: Context, price_usd: FloatArray, decline: FloatArray,
-               available_quarter: FloatArray, kept_powers: FloatArray | None = None
-               ) -> FloatArray:
-    """Price [USD] of a chip bought in each quarter (N, Q): the launch price falling by
+@dataclass(frozen=True)
+class PricePath:
+    """Price [USD] of a chip bought in each quarter, per draw: the launch price falling by
     ``decline`` a year from its launch ``a`` (or from the scenario date if launched before).
 
-    ``price (1 - decline) ** ((q - a) / 4)`` is written as ``price (1 - decline) ** (-a / 4)``
-    times the quarterly powers of ``1 - decline`` (``kept_powers``, when the caller has
-    them); before the launch that is above the launch price, so the minimum of the two is
-    the path. Declines are below 1 (scenario bounds), so the powers stay finite.
-    """
-    from siliconomics.economics.cashflow_compiled import price_path_kernel
+    ``price (1 - decline) ** ((q - a) / 4)`` is written as ``start_usd = price (1 - decline)
+    ** (-a / 4)`` times the quarterly powers of ``root = (1 - decline) ** 0.25``; before the
+    launch that is above the launch price, so the path is the minimum of the two
+    (:class:`~siliconomics.economics.fleet.CapexPaths`, which the fleet kernel prices from).
+    Declines are below 1 (scenario bounds), so the powers stay finite. Each ``(N,)``."""
 
+    root: FloatArray
+    start_usd: FloatArray
+    launch_usd: FloatArray
+
+
+def price_path(price_usd: FloatArray, decline: FloatArray, available_quarter: FloatArray
+               ) -> PricePath:
+    """The :class:`PricePath` of a chip launched at ``price_usd`` in ``available_quarter``
+    (quarters from the scenario date), falling by ``decline`` a year."""
     a = np.maximum(available_quarter, 0.0)
     kept = 1.0 - decline
-    powers = quarterly_powers(kept, ctx.quarters) if kept_powers is None else kept_powers
-    path = np.empty((ctx.n, ctx.quarters))
-    c = np.ascontiguousarray
-    price_path_kernel(c(powers, dtype=float), c(price_usd * np.power(kept, -a / 4.0), dtype=float),
-                      c(_per_draw(price_usd, ctx.n)), path)
-    return path
+    return PricePath(np.power(kept, 0.25), price_usd * np.power(kept, -a / 4.0),
+                     _per_draw(price_usd, np.size(a)))
 
 
 @cache
@@ -280,7 +296,7 @@ class OwnedChip:
     available_quarter: FloatArray  # (N,)
     last_quarter: float
     supply_cap: FloatArray  # (N,)
-    unit_capex_usd: FloatArray  # (N, Q)
+    capex: PricePath
     tdp_w: FloatArray  # (N,)
 
 
@@ -290,7 +306,7 @@ def merchant_chip(ctx: Context, gen: Generation) -> OwnedChip:
     memo = f"chip:{gen.key}"
     if memo not in ctx.memo:
         avail = np.full(ctx.n, gen.available_quarter)
-        unit = price_path(ctx, capex_per_chip(ctx, ctx.get(f"{gen.key}.price_usd")),
+        unit = price_path(capex_per_chip(ctx, ctx.get(f"{gen.key}.price_usd")),
                           ctx.opt(f"{gen.key}.price_decline_frac_per_year", 0.0), avail)
         ctx.memo[memo] = OwnedChip(
             gen.label, qps_per_chip(ctx, gen), avail, gen.last_quarter,
@@ -326,11 +342,20 @@ def last_sale_quarter(last_quarter: float, quarters: int) -> int:
     return max(int(np.floor(last_quarter)), -1)
 
 
-def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths:
+@dataclass(frozen=True)
+class OwnedFleet:
+    """The vintage fleet of these chips (labels, in preference order), as the compiled
+    fleet reads it (:func:`~siliconomics.economics.fleet.fleet_inputs`); simulated draw by
+    draw where the option is priced (:func:`price_option`)."""
+
+    labels: tuple[str, ...]
+    inputs: tuple[Any, ...]
+
+
+def owned_fleet(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> OwnedFleet:
     """The vintage fleet for these chips in preference order (first preferred), with its
-    power and data-centre costs, and the capex of the first ``lead`` chips apart; the fleet
-    itself summed over the draws (all the engine reports of it). Capacity is passed as a
-    broadcast view ``(N, G, Q)``."""
+    power and data-centre costs, and the capex of the first ``lead`` chips apart. Capacity
+    is passed as a broadcast view ``(N, G, Q)``."""
     n, g, q = ctx.n, len(chips), ctx.quarters
     tdp_w = _columns([c.tdp_w for c in chips], n)
     power_w = None
@@ -345,14 +370,13 @@ def run_owned(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> FleetPaths
     qps = np.broadcast_to(_columns([c.qps for c in chips], n)[:, :, None], (n, g, q))
     first = _columns([c.available_quarter for c in chips], n)
     until = np.array([last_sale_quarter(c.last_quarter, q) for c in chips], dtype=np.int64)
-    unit = np.empty((n, g, q))
-    for k, c in enumerate(chips):
-        unit[:, k, :] = c.unit_capex_usd
+    unit = CapexPaths(_columns([c.capex.root for c in chips], n),
+                      _columns([c.capex.start_usd for c in chips], n),
+                      _columns([c.capex.launch_usd for c in chips], n))
     power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
-    return simulate_fleet(
+    return OwnedFleet(tuple(c.label for c in chips), fleet_inputs(
         ctx.need_qps, qps, first, until, _columns([c.supply_cap for c in chips], n), unit,
-        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead,
-        per_draw_fleet=False)
+        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead))
 
 
 #: Cost categories of an owned fleet, in the order they are added (:func:`price_option`).
@@ -386,76 +410,78 @@ class Priced:
     paths: OptionPaths | None
 
 
-def price_option(ctx: Context, per_draw: bool, shortfall_qps: FloatArray,
-                 rent_from: list[Generation], rental_category: str = "rental",
-                 discount: FloatArray | None = None, fleet: FleetPaths | None = None,
-                 chip_labels: tuple[str, ...] = (), margin_frac: FloatArray | None = None,
-                 extras: Mapping[str, FloatArray] | None = None,
+def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
+                 rental_category: str = "rental", discount: FloatArray | None = None,
+                 fleet: OwnedFleet | None = None, margin_frac: FloatArray | None = None,
+                 extras: FloatArray | None = None, extra_names: tuple[str, ...] = (),
                  arrival_quarter: FloatArray | None = None) -> Priced:
     """Price an option and reduce it, draw by draw in one compiled pass
-    (:func:`~siliconomics.economics.cashflow_compiled.option_kernel`).
+    (:func:`~siliconomics.economics.option_compiled.option_kernel`).
 
     Its costs [USD per quarter]: with an owned ``fleet``, the fleet's capex, power on chips
-    in use and data centre (summed by :func:`run_owned`), operations on installed capex,
-    resale of retired chips, and the book value of the chips left at the horizon returned as
+    in use and data centre (:func:`owned_fleet`), operations on installed capex, resale of
+    retired chips, and the book value of the chips left at the horizon returned as
     continuing value; with ``margin_frac``, the partner's margin on the first generations'
-    capex (moved out of capex into ``partner_margin``); the shortfall ``shortfall_qps``
-    rented from ``rent_from`` (newest first, each over its sale window, at that quarter's
-    price less ``discount``) under ``rental_category``, what is left unserved (priced when
-    the scenario prices it); then ``extras`` (the option's own categories), in their order.
-    ``per_draw`` also returns the :class:`OptionPaths`.
+    capex (moved out of capex into ``partner_margin``); the shortfall (of the fleet, or the
+    whole demand without one) rented from ``rent_from`` (newest first, each over its sale
+    window, at that quarter's price less ``discount``) under ``rental_category``, what is
+    left unserved (priced when the scenario prices it); then ``extras`` ``(E, N, Q)``, the
+    option's own categories ``extra_names``, in their order. ``per_draw`` also returns the
+    :class:`OptionPaths`.
     """
-    from siliconomics.economics.cashflow_compiled import option_kernel
+    from siliconomics.economics.option_compiled import option_kernel
 
     _read = kernel_input
     n, q = ctx.n, ctx.quarters
-    extra = dict(extras or {})
     names = [*FLEET_CATEGORIES, *(("partner_margin",) if margin_frac is not None else ())] \
         if fleet is not None else []
     names.append(rental_category)
     priced = ctx.unserved_usd_per_query is not None
     if priced:
         names.append("unserved")
-    names += list(extra)
-    stacked = np.empty((len(extra), n, q))
-    for e, v in enumerate(extra.values()):
-        stacked[e] = v
+    names += list(extra_names)
     rent = rental_sources(ctx, rent_from)
     hours = ctx.hours_per_quarter
     disc = 0.0 if discount is None else discount
-    f = fleet
-    # the fleet's arrays the pricing reads (placeholders of the same type without a fleet)
-    capex, power, dc, installed_capex, retired_capex, book, lead = (
-        _read(a) for a in ([np.zeros((1, 1))] * 7 if f is None else [
-            f.capex_usd, f.power_usd, f.datacenter_usd, f.installed_capex_usd,
-            f.retired_capex_usd, f.book_value_usd, f.lead_capex_usd]))
+    # without a fleet: placeholders of the fleet inputs' types (not read), no generations
+    fleet_in = fleet.inputs if fleet is not None else _NO_FLEET
+    labels = fleet.labels if fleet is not None else ()
     rows = n if per_draw else 0
     cats = np.empty((len(names), rows, q))
-    rented, unserved, served = (np.empty((rows, q)) for _ in range(3))
+    rented, unserved, served, book = (np.empty((rows, q)) for _ in range(4))
     cost_pv, served_pv = np.empty(n), np.empty(n)
     sums = np.empty((len(names), q))
     rented_sum, unserved_sum = np.empty(q), np.empty(q)
-    option_kernel(
-        f is not None, capex, power, dc, installed_capex, retired_capex, book, lead,
-        _read(shortfall_qps), _read(ctx.econ("ops_frac_per_year") / 4.0),
+    installed_sum = np.empty((len(labels), q))
+    kernel: Any = option_kernel  # (a numba dispatcher: its arguments are typed when called)
+    kernel(
+        fleet is not None, *fleet_in, _read(ctx.need_qps),
+        _read(ctx.econ("ops_frac_per_year") / 4.0),
         _read(-ctx.get("fleet.resale_frac")), margin_frac is not None,
         _read(np.zeros(n) if margin_frac is None else margin_frac / (1.0 + margin_frac)),
         _read(rent[0]), _read(rent[1]), _read(rent[2]), _read(rent[3], dtype=np.int64),
         _read(rent[4], dtype=np.int64), _read((1.0 - disc) * hours),
         _read(SECONDS_PER_DAY / 24.0 * hours), priced,
-        float(ctx.unserved_usd_per_query or 0.0), _read(_queries(ctx)), _read(stacked),
-        _read(ctx.factors), per_draw, cats, rented, unserved, served, cost_pv, served_pv, sums,
-        rented_sum, unserved_sum)
-    installed = f.installed_over_draws if f is not None else np.zeros((0, q))
+        float(ctx.unserved_usd_per_query or 0.0), _read(_queries(ctx)),
+        _read(np.zeros((0, n, q)) if extras is None else extras),
+        _read(ctx.factors), per_draw, cats, rented, unserved, served, book, cost_pv, served_pv,
+        sums, rented_sum, unserved_sum, installed_sum)
     delivered = None if arrival_quarter is None else float(np.isfinite(arrival_quarter).sum())
-    totals = OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)), chip_labels,
-                          installed, rented_sum, unserved_sum, delivered)
+    totals = OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)), labels,
+                          installed_sum, rented_sum, unserved_sum, delivered)
     paths = None
     if per_draw:
-        paths = OptionPaths(dict(zip(names, cats, strict=True)), chip_labels, installed, rented,
-                            unserved, served, np.zeros((n, q)) if f is None else f.book_value_usd,
+        paths = OptionPaths(dict(zip(names, cats, strict=True)), labels, installed_sum, rented,
+                            unserved, served, book,
                             np.zeros(0) if arrival_quarter is None else arrival_quarter)
     return Priced(totals, paths)
+
+
+#: The fleet inputs of an option without a fleet: placeholders of the right types, not read.
+#: (Capacity a broadcast view, as an option's fleet passes it: one compiled signature.)
+_NO_FLEET = fleet_inputs(np.zeros((1, 2)), np.broadcast_to(np.ones((1, 1, 1)), (1, 1, 2)),
+                         np.zeros((1, 1)), np.zeros(1, dtype=np.int64), np.zeros((1, 1)),
+                         CapexPaths.constant(np.zeros((1, 1))), np.ones(1))
 
 
 def _queries(ctx: Context) -> FloatArray:
@@ -530,9 +556,7 @@ class BuyGpu(PricedOption):
 
     def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
         chips = self.owned_chips(ctx)
-        fp = run_owned(ctx, chips)
-        return price_option(ctx, per_draw, fp.shortfall_qps, self.rent_from(), fleet=fp,
-                            chip_labels=tuple(c.label for c in chips))
+        return price_option(ctx, per_draw, self.rent_from(), fleet=owned_fleet(ctx, chips))
 
     def rent_from(self) -> list[Generation]:
         """The generations its shortfall is rented from (none when it is left unserved)."""
@@ -551,7 +575,7 @@ class RentGpu(PricedOption):
         return self._gens
 
     def price(self, ctx: Context, model: StrategyModel, per_draw: bool) -> Priced:
-        return price_option(ctx, per_draw, ctx.need_qps, list(self._gens),
+        return price_option(ctx, per_draw, list(self._gens),
                             discount=ctx.opt(self.key("committed_discount_frac"), 0.0))
 
 
@@ -590,6 +614,8 @@ class CustomProgram(PricedOption):
     custom = True
     #: Most custom generations modelled (the first and its successors within the horizon).
     MAX_GENERATIONS = 4
+    #: The programme's own cost categories, in the order they are added.
+    PROGRAMME_CATEGORIES = ("nre", "respin", "acquisition", "sustaining", "next_generation_nre")
 
     def __init__(self, id: str, label: str, chip: Generation, bridge: str) -> None:
         super().__init__(id, label)
@@ -629,7 +655,6 @@ class CustomProgram(PricedOption):
         margin = ctx.opt(self.key("partner_margin_frac"), 0.0)
         unit = capex_per_chip(ctx, ctx.get(self.key("unit_cost_usd")) * (1.0 + margin))
         decline = ctx.opt(self.key("price_decline_frac_per_year"), 0.0)
-        kept_powers = quarterly_powers(1.0 - decline, ctx.quarters)
         base_qps = qps_per_chip(ctx, self.chip)
         cap = ctx.opt(self.key("supply_cap_chips_per_quarter"), np.inf)
         tdp = ctx.get(self.key("tdp_w"))
@@ -637,45 +662,39 @@ class CustomProgram(PricedOption):
         custom: list[OwnedChip] = []
         for k in range(k_max - 1, -1, -1):  # newest first
             avail_q = (arrival + k * every if k else arrival) / 3.0
-            path = price_path(ctx, unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0),
-                              kept_powers)
+            path = price_path(unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
             custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}", base_qps * (1.0 + gain) ** k,
                                     avail_q, float("inf"), cap, path, tdp))
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
         chips = custom + bridge_owned
-        fp = run_owned(ctx, chips, lead=len(custom))
+        fleet = owned_fleet(ctx, chips, lead=len(custom))
         # the shortfall: rented or left unserved as the bridge option does
         rent_from = bridge.rent_from() if isinstance(bridge, BuyGpu) else list(bridge.generations)
         discount = ctx.opt(bridge.key("committed_discount_frac"), 0.0) \
             if isinstance(bridge, RentGpu) else None
-        # programme costs
+        # programme costs, each category written in place into one (E, N, Q) array
         n, q = ctx.n, ctx.quarters
-        nre = ctx.get(self.key("nre_usd")) * (1.0 - ctx.opt(self.key("partner_nre_share_frac"),
-                                                             0.0))
+        extras = np.zeros((len(self.PROGRAMME_CATEGORIES), n, q))
+        nre, respin, acquisition, sustaining, next_generation = extras
+        spread(ctx.get(self.key("nre_usd"))
+               * (1.0 - ctx.opt(self.key("partner_nre_share_frac"), 0.0)),
+               np.zeros(n), schedule, ctx, out=nre)
         first_failed = ctx.events[self.id][:, 0] >= ctx.get(self.key("p_first_pass"))
-        respin = np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0)
-        acquisition = np.zeros((n, q))
+        spread(np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0), schedule,
+               schedule + np.maximum(delay, 1e-3), ctx, out=respin)
         acquisition[:, 0] = ctx.opt(self.key("acquisition_usd"), 0.0)
         months = ctx.years[None, :] * 12.0
-        arrived = months + 3.0 > arrival[:, None]
+        np.multiply(months + 3.0 > arrival[:, None],
+                    (ctx.opt(self.key("sustaining_usd_per_year"), 0.0) / 4.0)[:, None],
+                    out=sustaining)
         next_nre = ctx.opt(self.key("next_gen_nre_usd"), 0.0)
-        nxt = np.zeros((n, q))
         for k in range(1, k_max):
             end = arrival + k * every
             ok = np.isfinite(end) & (end < q * 3.0)
             spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
-                   np.where(ok, end, 1.0), ctx, out=nxt)
-        extras = {
-            "nre": spread(nre, np.zeros(n), schedule, ctx),
-            "respin": spread(respin, schedule, schedule + np.maximum(delay, 1e-3), ctx),
-            "acquisition": acquisition,
-            "sustaining": arrived * (ctx.opt(self.key("sustaining_usd_per_year"), 0.0)
-                                     / 4.0)[:, None],
-            "next_generation_nre": nxt,
-        }
-        return price_option(ctx, per_draw, fp.shortfall_qps, rent_from, "bridge_rental",
-                            discount, fp, tuple(c.label for c in chips), margin, extras,
-                            arrival / 3.0)
+                   np.where(ok, end, 1.0), ctx, out=next_generation)
+        return price_option(ctx, per_draw, rent_from, "bridge_rental", discount, fleet, margin,
+                            extras, self.PROGRAMME_CATEGORIES, arrival / 3.0)
 
 
 class BuildAsic(CustomProgram):
