@@ -3,6 +3,7 @@ the same float operations in the same order, so equal, not merely close."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from siliconomics.economics.cashflow_compiled import (
     pairwise_sum,
-    spread_kernel,
+    spread_row,
     sum_over_draws_kernel,
 )
 from siliconomics.economics.strategy import (
@@ -49,15 +50,43 @@ def test_option_totals_equal_the_numpy_expressions(q: int) -> None:
                                   (paths.served_queries * factors).sum(axis=1))
     assert list(got.cost_sums_usd) == list(paths.costs)
     for name, v in paths.costs.items():
-        np.testing.assert_array_equal(got.cost_sums_usd[name], np.einsum("nq->q", v))
+        np.testing.assert_array_equal(got.cost_sums_usd[name], np.einsum("nq->q", v)[None])
+    # sums over runs of draws (the Monte Carlo's blocks), each as if alone; the chips
+    # installed come summed over all draws, so paths with chips cannot be split in runs
+    with pytest.raises(ValueError, match="one run"):
+        option_totals(paths, factors, sum_rows=128)
+    runs = option_totals(replace(paths, chip_labels=(), installed_over_draws=np.zeros((0, q))),
+                         factors, sum_rows=128)
+    for name, v in paths.costs.items():
+        assert runs.cost_sums_usd[name].shape == (3, q)
+        for s, start in enumerate(range(0, n, 128)):
+            np.testing.assert_array_equal(runs.cost_sums_usd[name][s],
+                                          np.einsum("nq->q", v[start:start + 128]))
+    np.testing.assert_array_equal(runs.cost_pv_usd, got.cost_pv_usd)
 
 
 def test_sum_over_draws_is_einsums() -> None:
     rng = np.random.default_rng(2)
     a = rng.uniform(0, 1e4, (200, 32))
-    out = np.empty(32)
-    sum_over_draws_kernel(a, out)
-    np.testing.assert_array_equal(out, np.einsum("nq->q", a))
+    out = np.empty((1, 32))
+    sum_over_draws_kernel(a, 200, out)
+    np.testing.assert_array_equal(out[0], np.einsum("nq->q", a))
+    runs = np.empty((3, 32))
+    sum_over_draws_kernel(a, 70, runs)
+    for s, start in enumerate((0, 70, 140)):
+        np.testing.assert_array_equal(runs[s], np.einsum("nq->q", a[start:start + 70]))
+
+
+def _spread(total: Any, start: Any, end: Any, years: Any, out: Any) -> None:
+    for i in range(out.shape[0]):
+        spread_row(total[i], start[i], end[i], years, out[i])
+
+
+def _numpy_spread(total: Any, start: Any, end: Any, years: Any) -> Any:
+    """The NumPy expression :func:`spread_row` computes, for every draw at once."""
+    m0 = (years * 12.0)[None, :]
+    overlap = np.minimum(m0 + 3.0, end[:, None]) - np.maximum(m0, start[:, None])
+    return np.maximum(overlap, 0.0) * (total / np.maximum(end - start, 1e-9))[:, None]
 
 
 def test_spread_matches_the_months_of_each_quarter() -> None:
@@ -67,7 +96,7 @@ def test_spread_matches_the_months_of_each_quarter() -> None:
     start = np.array([0.0, 4.5, 30.0, 2.0])
     end = np.array([12.0, 10.25, 60.0, 2.0])
     out = np.zeros((4, 12))
-    spread_kernel(total, start, end, years, out)
+    _spread(total, start, end, years, out)
     fine = (np.arange(36 * 100) + 0.5) / 100.0  # centres of 1/100-month steps
     for i in range(4):
         inside = (fine >= start[i]) & (fine < end[i])
@@ -76,7 +105,7 @@ def test_spread_matches_the_months_of_each_quarter() -> None:
         np.testing.assert_allclose(out[i], brute, rtol=1e-9, atol=1e-9)
     # spans past the horizon keep only their part inside it; out is added to
     assert out[2].sum() == pytest.approx(7.0 * 6.0 / 30.0)
-    spread_kernel(total, start, end, years, out)
+    _spread(total, start, end, years, out)
     assert out[0].sum() == pytest.approx(2 * 1200.0)
 
 
@@ -117,7 +146,7 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
                              rng.uniform(150, 250, (n, g))),
                   rng.integers(4, 16, n).astype(float), None, None,
                   rng.uniform(10, 20, (n, g)), rng.uniform(1, 5, (n, g)), 2)
-    fp = simulate_fleet(*fleet_args)
+    fp = simulate_fleet(*fleet_args)  # (chips per draw too: the sums over runs of draws)
     shortfall = fp.shortfall_qps if fleet else need
     ops, resale = rng.uniform(0.01, 0.1, n), rng.uniform(0, 0.3, n)
     margin_frac = rng.uniform(0, 0.3, n)
@@ -127,11 +156,23 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     first, end = np.array([5, 0, 5]), np.array([q, 3, q - 3])  # quarters 3-4 unserved
     hours, disc = rng.uniform(2000, 2200, n), rng.uniform(0, 0.3, n)
     queries = rng.uniform(1e6, 1e7, (n, q))
-    extras = rng.uniform(0, 1e5, (2, n, q))
+    # a custom programme's own costs: NRE, a respin for some draws, an acquisition,
+    # sustaining engineering once the chip arrives (never, for some), two next generations
+    years = np.arange(q) / 4.0
+    schedule = rng.uniform(12, 30, n)
+    arrival = np.where(rng.random(n) > 0.2, schedule + rng.uniform(0, 9, n), np.inf)
+    respin = np.where(rng.random(n) > 0.5, rng.uniform(1e6, 5e6, n), 0.0)
+    programme = np.vstack([rng.uniform(1e7, 5e7, n), schedule, respin, schedule,
+                           schedule + rng.uniform(3, 9, n), rng.uniform(0, 1e8, n),
+                           rng.uniform(1e5, 1e6, n), arrival])
+    nxt = np.stack([np.vstack([rng.uniform(1e6, 1e7, n), arrival + 24 * k - 24,
+                               arrival + 24 * k]) for k in (1, 2)])
+    nxt[:, :, ~np.isfinite(arrival)] = np.array([0.0, 0.0, 1.0])[None, :, None]
     factors = discount_factors(rng.uniform(0.02, 0.2, n), q)
     args = [fleet, *fleet_inputs(*fleet_args), need, ops / 4.0, -resale, margin,
             margin_frac / (1.0 + margin_frac), rent_qps, rent_path, rent_mult, first, end,
-            (1.0 - disc) * hours, 3600.0 * hours, priced, 0.02, queries, extras, factors]
+            (1.0 - disc) * hours, 3600.0 * hours, priced, 0.02, queries, fleet, years,
+            programme, nxt, factors]
     # the NumPy steps
     costs: dict[str, Any] = {}
     if fleet:
@@ -156,7 +197,17 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     unserved = left * (3600.0 * hours)[:, None]
     if priced:
         costs["unserved"] = unserved * 0.02
-    costs |= {"extra 0": extras[0], "extra 1": extras[1]}
+    if fleet:  # (a programme comes with its fleet)
+        acquisition = np.zeros((n, q))
+        acquisition[:, 0] = programme[5]
+        sustaining = np.zeros((n, q))
+        np.multiply(years[None, :] * 12.0 + 3.0 > arrival[:, None], programme[6][:, None],
+                    out=sustaining)
+        costs |= {"nre": _numpy_spread(programme[0], np.zeros(n), schedule, years),
+                  "respin": _numpy_spread(respin, schedule, programme[4], years),
+                  "acquisition": acquisition, "sustaining": sustaining,
+                  "next_generation_nre": _numpy_spread(*nxt[0], years)
+                  + _numpy_spread(*nxt[1], years)}
     total = np.array(next(iter(costs.values())), dtype=float)
     for v in list(costs.values())[1:]:
         total += v
@@ -164,8 +215,16 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     expect = dict(costs=costs, cost_pv=(total * factors).sum(axis=1),
                   served_pv=(served * factors).sum(axis=1), rented=rented, unserved=unserved,
                   served=served, book=fp.book_value_usd if fleet else np.zeros((n, q)),
-                  installed=fp.installed_over_draws if fleet else np.zeros((0, q)))
+                  installed=fp.installed if fleet else np.zeros((n, 0, q)))
     return args, expect
+
+
+def _in_order(a: Any, rows: int) -> Any:
+    """Sums over each run of ``rows`` draws (axis 0), adding the draws one by one in order."""
+    out = np.zeros((-(-a.shape[0] // rows), *a.shape[1:]))
+    for i in range(a.shape[0]):
+        out[i // rows] += a[i]
+    return out
 
 
 @pytest.mark.parametrize(("margin", "priced", "fleet"),
@@ -179,31 +238,32 @@ def test_option_kernel_equals_the_fleet_and_the_numpy_steps(margin: bool, priced
 
     n, q = 60, 24
     args, expect = _numpy_pricing(np.random.default_rng(4), n, q, margin, priced, fleet)
-    k_n = len(expect["costs"])
-    for per_draw in (True, False):
-        rows = n if per_draw else 0
+    k_n, g = len(expect["costs"]), expect["installed"].shape[1]
+    for per_draw, sum_rows in ((True, n), (False, n), (False, 25)):
+        rows, runs = (n if per_draw else 0), -(-n // sum_rows)
         cats = np.empty((k_n, rows, q))
         per = [np.empty((rows, q)) for _ in range(4)]
-        cost_pv, served_pv, sums = np.empty(n), np.empty(n), np.empty((k_n, q))
-        rented_sum, unserved_sum = np.empty(q), np.empty(q)
-        installed_sum = np.empty(expect["installed"].shape)
-        option_kernel(*args, per_draw, cats, *per, cost_pv, served_pv, sums, rented_sum,
-                      unserved_sum, installed_sum)
+        cost_pv, served_pv, sums = np.empty(n), np.empty(n), np.empty((runs, k_n, q))
+        rented_sum, unserved_sum = np.empty((runs, q)), np.empty((runs, q))
+        installed_sum = np.empty((runs, g, q))
+        option_kernel(*args, sum_rows, per_draw, cats, *per, cost_pv, served_pv, sums,
+                      rented_sum, unserved_sum, installed_sum)
         np.testing.assert_array_equal(cost_pv, expect["cost_pv"])
         np.testing.assert_array_equal(served_pv, expect["served_pv"])
-        np.testing.assert_array_equal(installed_sum, expect["installed"])
+        np.testing.assert_array_equal(installed_sum, _in_order(expect["installed"], sum_rows))
         for k, v in enumerate(expect["costs"].values()):
-            np.testing.assert_array_equal(sums[k], np.einsum("nq->q", v))
+            np.testing.assert_array_equal(sums[:, k], _in_order(v, sum_rows))
             if per_draw:
                 np.testing.assert_array_equal(cats[k], v)
-        np.testing.assert_array_equal(rented_sum, np.einsum("nq->q", expect["rented"]))
-        np.testing.assert_array_equal(unserved_sum, np.einsum("nq->q", expect["unserved"]))
+        np.testing.assert_array_equal(rented_sum, _in_order(expect["rented"], sum_rows))
+        np.testing.assert_array_equal(unserved_sum, _in_order(expect["unserved"], sum_rows))
         if per_draw:
             for got, name in zip(per, ("rented", "unserved", "served", "book"), strict=True):
                 np.testing.assert_array_equal(got, expect[name], err_msg=name)
     # something was bought, rented and left unserved
     assert expect["rented"].sum() > 0 and expect["unserved"].sum() > 0
     assert not fleet or expect["installed"].sum() > 0
+    assert not fleet or all(v.any() for v in expect["costs"].values())
 
 
 def test_price_path_falls_from_launch_and_never_exceeds_it() -> None:

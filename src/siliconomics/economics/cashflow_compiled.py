@@ -84,45 +84,45 @@ def reduce_draw(cats: Any, served: Any, factors: Any, row: Any, i: int, cost_pv:
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def reduce_paths_kernel(cats: Any, served: Any, factors: Any, cost_pv: Any, served_pv: Any,
-                        sums: Any) -> None:
+def reduce_paths_kernel(cats: Any, served: Any, factors: Any, sum_rows: int, cost_pv: Any,
+                        served_pv: Any, sums: Any) -> None:
     """:func:`reduce_draw` for every draw of categories given as arrays, ``cats`` (K, N, Q)
     and ``served`` (N, Q) (an option that hands over its paths rather than pricing them in
-    :func:`option_kernel`)."""
+    :func:`~siliconomics.economics.option_compiled.option_kernel`); ``sums`` (S, K, Q) per
+    run of ``sum_rows`` draws."""
     k_n, n, q = cats.shape
     row = np.empty(q)
     draw = np.empty((k_n, q))
-    sums[:, :] = 0.0
+    sums[:, :, :] = 0.0
     for i in range(n):
         for k in range(k_n):
             for t in range(q):
                 draw[k, t] = cats[k, i, t]
-        reduce_draw(draw, served[i], factors[i], row, i, cost_pv, served_pv, sums)
+        reduce_draw(draw, served[i], factors[i], row, i, cost_pv, served_pv,
+                    sums[i // sum_rows])
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def sum_over_draws_kernel(a: Any, out: Any) -> None:
-    """``out[t]`` = sum over draws (axis 0, in order) of ``a[:, t]``, ``a`` (N, Q)."""
-    out[:] = 0.0
+def sum_over_draws_kernel(a: Any, sum_rows: int, out: Any) -> None:
+    """``out[s, t]`` = sum over the draws of run ``s`` of ``sum_rows`` draws (in order) of
+    ``a[:, t]``, ``a`` (N, Q), ``out`` (S, Q)."""
+    out[:, :] = 0.0
     for i in range(a.shape[0]):
+        s = i // sum_rows
         for t in range(a.shape[1]):
-            out[t] += a[i, t]
+            out[s, t] += a[i, t]
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
-def spread_kernel(total: Any, start: Any, end: Any, years: Any, out: Any) -> None:
-    """Add ``total[i]`` spread evenly over months ``[start[i], end[i])`` to ``out[i]``, per
-    quarter (``years`` (Q,): start of each quarter [years]): each quarter gets the months of
-    the span inside it (at most its 3) times ``total / (end - start)``."""
-    n, q = out.shape
-    for i in range(n):
-        s = start[i]
-        e = end[i]
-        per_month = total[i] / max(e - s, 1e-9)
-        for t in range(q):
-            m0 = years[t] * 12.0
-            overlap = min(m0 + 3.0, e) - max(m0, s)
-            out[i, t] += max(overlap, 0.0) * per_month
+def spread_row(total: float, start: float, end: float, years: Any, out: Any) -> None:
+    """Add ``total`` spread evenly over months ``[start, end)`` to ``out``, per quarter
+    (``years`` (Q,): start of each quarter [years]): each quarter gets the months of the
+    span inside it (at most its 3) times ``total / (end - start)``."""
+    per_month = total / max(end - start, 1e-9)
+    for t in range(out.shape[0]):
+        m0 = years[t] * 12.0
+        overlap = min(m0 + 3.0, end) - max(m0, start)
+        out[t] += max(overlap, 0.0) * per_month
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]

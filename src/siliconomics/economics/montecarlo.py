@@ -30,6 +30,7 @@ import numpy as np
 from siliconomics.economics.distributions import SAMPLERS
 from siliconomics.economics.strategy import (
     CustomProgram,
+    PricedOption,
     StrategyModel,
     evaluate_each,
     npv_by_horizon,
@@ -48,6 +49,11 @@ BLOCK = 1024
 #: added (64 x ~100 kB), while giving every worker many blocks (a worker idles only at the
 #: end of a wave, waiting for the others).
 WAVE_BLOCKS = 64
+#: Consecutive blocks sampled one by one but evaluated as one set of draws: the Python
+#: between an option's compiled passes (looking up inputs, small NumPy steps), which holds
+#: the interpreter's lock, is paid once for them, so threads wait less on each other. Sums
+#: over draws stay per block, so the result does not depend on it.
+EVALUATED_TOGETHER = 4
 #: Most draws ``run_monte_carlo`` accepts (memory of the NPV arrays: 8 bytes x options).
 MAX_DRAWS = 5_000_000
 
@@ -109,14 +115,15 @@ class StrategyResult:
 
 
 @dataclass(frozen=True)
-class Block:
-    """One sampling block: everything its evaluation needs (picklable), so where it runs
-    cannot change its result."""
+class Blocks:
+    """Consecutive sampling blocks ``first``, ``first + 1``, ... of ``sizes`` draws, evaluated
+    together: everything their evaluation needs (picklable), so where it runs cannot change
+    its result."""
 
     model: StrategyModel
     seed: int
-    index: int
-    draws: int
+    first: int
+    sizes: tuple[int, ...]
     distribution: str = "pert"
 
 
@@ -135,32 +142,37 @@ class BlockSums:
     success: dict[str, float]
 
 
-def run_block(block: Block) -> BlockSums:
-    """Sample block ``block.index`` with ``default_rng([seed, index])``, evaluate every
-    option and reduce it to :class:`BlockSums`."""
-    model, n = block.model, block.draws
-    rng = np.random.default_rng([block.seed, block.index])
-    p = sample_inputs(model, n, rng, block.distribution)
-    ev = sample_events(model, n, rng)
-    npv: dict[str, FloatArray] = {}
-    lev: dict[str, FloatArray] = {}
-    costs: dict[str, dict[str, FloatArray]] = {}
-    vintage: dict[str, dict[str, FloatArray]] = {}
-    unserved: dict[str, FloatArray] = {}
-    success: dict[str, float] = {}
-    # each option arrives reduced over the block's draws (no per-draw paths)
-    for k, priced in evaluate_each(model, p, ev):
+def run_blocks(blocks: Blocks) -> list[BlockSums]:
+    """Sample each block ``b`` with ``default_rng([seed, b])``, evaluate every option on the
+    blocks' draws side by side (one pass per option holds Python's lock once for all of
+    them), and reduce each block to its :class:`BlockSums`: sums over draws are taken block
+    by block, so the numbers are those of each block evaluated alone."""
+    model, sizes = blocks.model, blocks.sizes
+    parts = []
+    for j, size in enumerate(sizes):
+        rng = np.random.default_rng([blocks.seed, blocks.first + j])
+        parts.append((sample_inputs(model, size, rng, blocks.distribution),
+                      sample_events(model, size, rng)))
+    p, ev = parts[0] if len(parts) == 1 else (
+        {k: np.concatenate([pp[k] for pp, _ in parts]) for k in parts[0][0]},
+        {k: np.concatenate([e[k] for _, e in parts]) for k in parts[0][1]})
+    bounds = np.cumsum((0, *sizes))
+    out = [BlockSums({}, {}, {}, {}, {}, {}) for _ in sizes]
+    # each option arrives reduced block by block (no per-draw paths)
+    for k, priced in evaluate_each(model, p, ev, sum_rows=sizes[0]):
         t = priced.totals
-        pv = t.cost_pv_usd
-        npv[k] = -pv
-        lev[k] = pv / np.maximum(t.served_pv_queries, 1e-300)
-        costs[k] = t.cost_sums_usd
-        vintage[k] = dict(zip(t.chip_labels, t.installed_over_draws, strict=True))
-        vintage[k]["rented"] = t.rented_over_draws
-        unserved[k] = t.unserved_over_draws
-        if t.delivered_draws is not None:
-            success[k] = t.delivered_draws
-    return BlockSums(npv, lev, costs, vintage, unserved, success)
+        lev = t.cost_pv_usd / np.maximum(t.served_pv_queries, 1e-300)
+        for j, sums in enumerate(out):
+            rows = slice(bounds[j], bounds[j + 1])
+            sums.npv_usd[k] = -t.cost_pv_usd[rows]
+            sums.levelised_usd_per_query[k] = lev[rows]
+            sums.costs[k] = {name: v[j] for name, v in t.cost_sums_usd.items()}
+            sums.vintage[k] = dict(zip(t.chip_labels, t.installed_over_draws[j], strict=True))
+            sums.vintage[k]["rented"] = t.rented_over_draws[j]
+            sums.unserved[k] = t.unserved_over_draws[j]
+            if t.arrival_quarter.size:
+                sums.success[k] = float(np.isfinite(t.arrival_quarter[rows]).sum())
+    return out
 
 
 class _Acc:
@@ -215,13 +227,20 @@ def run_monte_carlo(model: StrategyModel, draws: int = 10_000, seed: int = 0,
     # one row per option, filled block by block: the result's arrays are views of these
     npv_rows = np.empty((len(ids), draws))
     lev_rows = np.empty((len(ids), draws))
-    blocks = [Block(model, seed, b, min(draws, start + block) - start, distribution)
-              for b, start in enumerate(range(0, draws, block))]
+    sizes = [min(draws, start + block) - start for start in range(0, draws, block)]
+    # blocks evaluated together (an option that hands over its paths: one at a time, as
+    # it reports its chips summed over all the draws it is given)
+    together = EVALUATED_TOGETHER if all(isinstance(o, PricedOption)
+                                         for o in model.options) else 1
+    items = [Blocks(model, seed, b, tuple(sizes[b:b + together]), distribution)
+             for b in range(0, len(sizes), together)]
+    per_wave = max(WAVE_BLOCKS // together, 1)
     acc = _Acc()
     start = 0
-    for w in range(0, len(blocks), WAVE_BLOCKS):
-        for sums in run_map(executor or ThreadExecutor(), run_block,
-                            blocks[w:w + WAVE_BLOCKS], "Monte Carlo blocks"):
+    for w in range(0, len(items), per_wave):
+        done = run_map(executor or ThreadExecutor(), run_blocks, items[w:w + per_wave],
+                       "Monte Carlo blocks")
+        for sums in (s for batch in done for s in batch):
             n = next(iter(sums.npv_usd.values())).size
             for i, k in enumerate(ids):
                 npv_rows[i, start:start + n] = sums.npv_usd[k]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from siliconomics.economics.cashflow_compiled import reduce_draw
+from siliconomics.economics.cashflow_compiled import reduce_draw, spread_row
 from siliconomics.economics.fleet_compiled import (
     ROW_BOOK,
     ROW_CAPEX,
@@ -31,6 +31,15 @@ from siliconomics.economics.fleet_compiled import (
     simulate_draw,
 )
 
+#: A custom programme's own cost categories, in the order they are added.
+PROGRAMME = ("nre", "respin", "acquisition", "sustaining", "next_generation_nre")
+#: Its inputs per draw, rows of ``programme`` in this order.
+PROGRAMME_INPUTS = ("nre_usd", "nre_end_months", "respin_usd", "respin_start_months",
+                    "respin_end_months", "acquisition_usd", "sustaining_usd_per_quarter",
+                    "arrival_months")
+(NRE_USD, NRE_END, RESPIN_USD, RESPIN_START, RESPIN_END, ACQUISITION_USD, SUSTAINING_USD,
+ ARRIVAL_MONTHS) = range(len(PROGRAMME_INPUTS))
+
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,unused-ignore]
 def option_kernel(has_fleet: bool, need: Any, qps: Any, first: Any, until: Any, cap: Any,
@@ -39,8 +48,9 @@ def option_kernel(has_fleet: bool, need: Any, qps: Any, first: Any, until: Any, 
                   shortfall_in: Any, ops_q: Any, neg_resale: Any, has_margin: bool,
                   margin_share: Any, rent_qps: Any, rent_path: Any, rent_mult: Any,
                   rent_first: Any, rent_end: Any, rental_factor: Any, unserved_factor: Any,
-                  has_unserved_price: bool, unserved_price: float, queries: Any, extras: Any,
-                  factors: Any, per_draw: bool, cats_out: Any, rented_out: Any,
+                  has_unserved_price: bool, unserved_price: float, queries: Any,
+                  has_programme: bool, years: Any, programme: Any, next_generations: Any,
+                  factors: Any, sum_rows: int, per_draw: bool, cats_out: Any, rented_out: Any,
                   unserved_out: Any, served_out: Any, book_out: Any, cost_pv: Any,
                   served_pv: Any, sums: Any, rented_sum: Any, unserved_sum: Any,
                   installed_sum: Any) -> None:
@@ -61,18 +71,25 @@ def option_kernel(has_fleet: bool, need: Any, qps: Any, first: Any, until: Any, 
       ``has_margin`` the partner margin (the lead generations' capex x ``margin_share``);
     * rental (chip-hours x price x ``rental_factor``: hours a quarter less a discount);
     * with ``has_unserved_price``, unserved queries x ``unserved_price``;
-    * ``extras`` (E, N, Q), computed by the option.
+    * with ``has_programme``, a custom programme's own costs (:data:`PROGRAMME`, its inputs
+      ``programme`` (8, N) in that order): the NRE spread over ``[0, nre_end_months)``, a
+      respin's cost over ``[respin_start_months, respin_end_months)``, an acquisition paid
+      in the first quarter, sustaining engineering every quarter that ends after the chip
+      arrives (``years`` (Q,) start of each quarter), and each next generation's NRE
+      (``next_generations`` (K, 3, N): total, start, end months) spread over its span.
 
     Unserved queries are what is left x ``unserved_factor`` (seconds per quarter), served
-    ones ``queries`` less those. Outputs: ``cost_pv``, ``served_pv`` (N,); ``sums`` (K, Q)
-    per category, ``rented_sum`` and ``unserved_sum`` (Q,) over draws; with ``per_draw``
-    also ``cats_out`` (K, N, Q), ``rented_out``, ``unserved_out``, ``served_out`` and
-    ``book_out`` (N, Q).
+    ones ``queries`` less those. Outputs: ``cost_pv``, ``served_pv`` (N,); summed over each
+    run ``s`` of ``sum_rows`` draws (a Monte Carlo block), ``sums`` (S, K, Q) per category,
+    ``rented_sum`` and ``unserved_sum`` (S, Q), ``installed_sum`` (S, G, Q); with
+    ``per_draw`` also ``cats_out`` (K, N, Q), ``rented_out``, ``unserved_out``,
+    ``served_out`` and ``book_out`` (N, Q).
     """
     n, q = factors.shape
-    g = installed_sum.shape[0]
+    g = installed_sum.shape[1]
     n_fleet = (7 if has_margin else 6) if has_fleet else 0
-    k_n = n_fleet + 1 + (1 if has_unserved_price else 0) + extras.shape[0]
+    k_n = n_fleet + 1 + (1 if has_unserved_price else 0) + (len(PROGRAMME) if has_programme
+                                                             else 0)
     cats = np.empty((k_n, q))
     left = np.empty(q)
     rented = np.empty(q)
@@ -86,16 +103,17 @@ def option_kernel(has_fleet: bool, need: Any, qps: Any, first: Any, until: Any, 
     base = np.zeros(g)
     fleet = np.zeros((len(ROWS), q))
     unused = np.empty((g, q))
-    sums[:, :] = 0.0
-    rented_sum[:] = 0.0
-    unserved_sum[:] = 0.0
-    installed_sum[:, :] = 0.0
+    sums[:, :, :] = 0.0
+    rented_sum[:, :] = 0.0
+    unserved_sum[:, :] = 0.0
+    installed_sum[:, :, :] = 0.0
     for i in range(n):
+        s = i // sum_rows
         if has_fleet:
             simulate_draw(i, need, qps, first, until, cap, price_root, price_start,
                           price_launch, life, fac_w, budget, has_budget, power_q, dc_q, lead,
-                          unit, cohort, bought, base, False, unused, unused, installed_sum,
-                          fleet)
+                          unit, cohort, bought, base, False, unused, unused,
+                          installed_sum[s], fleet)
             for t in range(q):
                 left[t] = fleet[ROW_SHORTFALL, t]
         else:
@@ -136,13 +154,24 @@ def option_kernel(has_fleet: bool, need: Any, qps: Any, first: Any, until: Any, 
             for t in range(q):
                 cats[k + 1, t] = left[t] * unserved_price
         k += 2 if has_unserved_price else 1
-        for e in range(extras.shape[0]):
+        if has_programme:
+            for e in range(len(PROGRAMME)):
+                for t in range(q):
+                    cats[k + e, t] = 0.0
+            spread_row(programme[NRE_USD, i], 0.0, programme[NRE_END, i], years, cats[k])
+            spread_row(programme[RESPIN_USD, i], programme[RESPIN_START, i],
+                       programme[RESPIN_END, i], years, cats[k + 1])
+            cats[k + 2, 0] = programme[ACQUISITION_USD, i]
             for t in range(q):
-                cats[k + e, t] = extras[e, i, t]
-        reduce_draw(cats, served, factors[i], row, i, cost_pv, served_pv, sums)
+                arrived = 1.0 if years[t] * 12.0 + 3.0 > programme[ARRIVAL_MONTHS, i] else 0.0
+                cats[k + 3, t] = arrived * programme[SUSTAINING_USD, i]
+            for j in range(next_generations.shape[0]):
+                spread_row(next_generations[j, 0, i], next_generations[j, 1, i],
+                           next_generations[j, 2, i], years, cats[k + 4])
+        reduce_draw(cats, served, factors[i], row, i, cost_pv, served_pv, sums[s])
         for t in range(q):
-            rented_sum[t] += rented[t]
-            unserved_sum[t] += left[t]
+            rented_sum[s, t] += rented[t]
+            unserved_sum[s, t] += left[t]
         if per_draw:
             for t in range(q):
                 for kk in range(k_n):

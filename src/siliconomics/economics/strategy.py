@@ -94,6 +94,8 @@ class Context:
     demand_qpd: FloatArray  # (N, Q) queries/day
     events: Mapping[str, FloatArray]  # option id -> (N, 2) uniforms (first pass, respin)
     factors: FloatArray  # (N, Q) present-value factors (:func:`discount_factors`)
+    #: Draws per partial sum over draws (:class:`OptionTotals`); the last run may be shorter.
+    sum_rows: int
     unserved_usd_per_query: float | None = None
     power_budget: bool = False
     #: Per-evaluation results shared by options (a bridge's chips, a generation's capacity),
@@ -232,14 +234,15 @@ class PricePath:
     launch_usd: FloatArray
 
 
-def price_path(price_usd: FloatArray, decline: FloatArray, available_quarter: FloatArray
-               ) -> PricePath:
+def price_path(price_usd: FloatArray, decline: FloatArray, available_quarter: FloatArray,
+               root: FloatArray | None = None) -> PricePath:
     """The :class:`PricePath` of a chip launched at ``price_usd`` in ``available_quarter``
-    (quarters from the scenario date), falling by ``decline`` a year."""
+    (quarters from the scenario date), falling by ``decline`` a year; ``root`` is
+    ``(1 - decline) ** 0.25`` when the caller has it (several chips with one decline)."""
     a = np.maximum(available_quarter, 0.0)
     kept = 1.0 - decline
-    return PricePath(np.power(kept, 0.25), price_usd * np.power(kept, -a / 4.0),
-                     _per_draw(price_usd, np.size(a)))
+    return PricePath(np.power(kept, 0.25) if root is None else root,
+                     price_usd * np.power(kept, -a / 4.0), _per_draw(price_usd, np.size(a)))
 
 
 @cache
@@ -386,19 +389,21 @@ FLEET_CATEGORIES = ("capex", "power", "datacenter", "operations", "resale", "con
 @dataclass(frozen=True)
 class OptionTotals:
     """One option reduced over its draws: present value of its costs [USD] and of its
-    queries served ``(N,)``; each cost category summed over the draws [USD per quarter]
-    ``(Q,)``; its owned generations' labels and chips installed, rented chips and unserved
-    queries, each summed over the draws (``(G, Q)``, ``(Q,)``, ``(Q,)``); the number of draws
-    in which its custom chip arrived (None for a merchant option)."""
+    queries served ``(N,)``; summed over each run of :attr:`Context.sum_rows` draws (``S``
+    runs: one, unless the Monte Carlo evaluates several blocks at once), each cost category
+    [USD per quarter] ``(S, Q)``, its owned generations' chips installed ``(S, G, Q)`` (labels
+    ``chip_labels``), rented chips and unserved queries ``(S, Q)``; the quarter its custom
+    chip arrived per draw ``(N,)`` (``inf`` when the programme failed; empty for a merchant
+    option)."""
 
     cost_pv_usd: FloatArray
     served_pv_queries: FloatArray
     cost_sums_usd: dict[str, FloatArray]
-    chip_labels: tuple[str, ...] = ()
-    installed_over_draws: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
-    rented_over_draws: FloatArray = field(default_factory=lambda: np.zeros(0))
-    unserved_over_draws: FloatArray = field(default_factory=lambda: np.zeros(0))
-    delivered_draws: float | None = None
+    chip_labels: tuple[str, ...]
+    installed_over_draws: FloatArray
+    rented_over_draws: FloatArray
+    unserved_over_draws: FloatArray
+    arrival_quarter: FloatArray
 
 
 @dataclass(frozen=True)
@@ -410,11 +415,32 @@ class Priced:
     paths: OptionPaths | None
 
 
+@dataclass(frozen=True)
+class Programme:
+    """A custom programme's own costs as its option's compiled pass prices them:
+    ``inputs`` ``(8, N)``, the rows ``option_compiled.PROGRAMME_INPUTS`` (NRE and the month
+    it ends, a respin's cost and span, an acquisition, sustaining engineering per quarter,
+    the month the chip arrives); ``next_generations``
+    ``(K, 3, N)`` each next generation's NRE, and the months it starts and ends; the quarter
+    the chip arrives ``(N,)`` (``inf`` when the programme fails)."""
+
+    inputs: FloatArray
+    next_generations: FloatArray
+    arrival_quarter: FloatArray
+
+
+def _rows(values: Mapping[str, FloatArray], order: tuple[str, ...], n: int) -> FloatArray:
+    """Named ``(N,)`` values (or scalars) as the rows of one ``(len(order), N)`` array."""
+    out = np.empty((len(order), n))
+    for r, name in enumerate(order):
+        out[r] = values[name]
+    return out
+
+
 def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
                  rental_category: str = "rental", discount: FloatArray | None = None,
                  fleet: OwnedFleet | None = None, margin_frac: FloatArray | None = None,
-                 extras: FloatArray | None = None, extra_names: tuple[str, ...] = (),
-                 arrival_quarter: FloatArray | None = None) -> Priced:
+                 programme: Programme | None = None) -> Priced:
     """Price an option and reduce it, draw by draw in one compiled pass
     (:func:`~siliconomics.economics.option_compiled.option_kernel`).
 
@@ -425,11 +451,10 @@ def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
     capex (moved out of capex into ``partner_margin``); the shortfall (of the fleet, or the
     whole demand without one) rented from ``rent_from`` (newest first, each over its sale
     window, at that quarter's price less ``discount``) under ``rental_category``, what is
-    left unserved (priced when the scenario prices it); then ``extras`` ``(E, N, Q)``, the
-    option's own categories ``extra_names``, in their order. ``per_draw`` also returns the
-    :class:`OptionPaths`.
+    left unserved (priced when the scenario prices it); then a custom ``programme``'s own
+    costs. ``per_draw`` also returns the :class:`OptionPaths`.
     """
-    from siliconomics.economics.option_compiled import option_kernel
+    from siliconomics.economics.option_compiled import PROGRAMME, option_kernel
 
     _read = kernel_input
     n, q = ctx.n, ctx.quarters
@@ -439,7 +464,8 @@ def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
     priced = ctx.unserved_usd_per_query is not None
     if priced:
         names.append("unserved")
-    names += list(extra_names)
+    if programme is not None:
+        names += PROGRAMME
     rent = rental_sources(ctx, rent_from)
     hours = ctx.hours_per_quarter
     disc = 0.0 if discount is None else discount
@@ -450,9 +476,10 @@ def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
     cats = np.empty((len(names), rows, q))
     rented, unserved, served, book = (np.empty((rows, q)) for _ in range(4))
     cost_pv, served_pv = np.empty(n), np.empty(n)
-    sums = np.empty((len(names), q))
-    rented_sum, unserved_sum = np.empty(q), np.empty(q)
-    installed_sum = np.empty((len(labels), q))
+    runs = -(-n // ctx.sum_rows)
+    sums = np.empty((runs, len(names), q))
+    rented_sum, unserved_sum = np.empty((runs, q)), np.empty((runs, q))
+    installed_sum = np.empty((runs, len(labels), q))
     kernel: Any = option_kernel  # (a numba dispatcher: its arguments are typed when called)
     kernel(
         fleet is not None, *fleet_in, _read(ctx.need_qps),
@@ -462,18 +489,19 @@ def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
         _read(rent[0]), _read(rent[1]), _read(rent[2]), _read(rent[3], dtype=np.int64),
         _read(rent[4], dtype=np.int64), _read((1.0 - disc) * hours),
         _read(SECONDS_PER_DAY / 24.0 * hours), priced,
-        float(ctx.unserved_usd_per_query or 0.0), _read(_queries(ctx)),
-        _read(np.zeros((0, n, q)) if extras is None else extras),
-        _read(ctx.factors), per_draw, cats, rented, unserved, served, book, cost_pv, served_pv,
-        sums, rented_sum, unserved_sum, installed_sum)
-    delivered = None if arrival_quarter is None else float(np.isfinite(arrival_quarter).sum())
-    totals = OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)), labels,
-                          installed_sum, rented_sum, unserved_sum, delivered)
+        float(ctx.unserved_usd_per_query or 0.0), _read(_queries(ctx)), programme is not None,
+        _read(ctx.years), _read(np.zeros((8, 1)) if programme is None else programme.inputs),
+        _read(np.zeros((0, 3, 1)) if programme is None else programme.next_generations),
+        _read(ctx.factors), ctx.sum_rows, per_draw, cats, rented, unserved, served, book,
+        cost_pv, served_pv, sums, rented_sum, unserved_sum, installed_sum)
+    arrival = np.zeros(0) if programme is None else programme.arrival_quarter
+    totals = OptionTotals(cost_pv, served_pv,
+                          {name: sums[:, k] for k, name in enumerate(names)}, labels,
+                          installed_sum, rented_sum, unserved_sum, arrival)
     paths = None
     if per_draw:
-        paths = OptionPaths(dict(zip(names, cats, strict=True)), labels, installed_sum, rented,
-                            unserved, served, book,
-                            np.zeros(0) if arrival_quarter is None else arrival_quarter)
+        paths = OptionPaths(dict(zip(names, cats, strict=True)), labels, installed_sum.sum(0),
+                            rented, unserved, served, book, arrival)
     return Priced(totals, paths)
 
 
@@ -520,7 +548,8 @@ class Option(ABC):
         reducing :meth:`cash_flows`; the built-in options price and reduce in one compiled
         pass instead (:func:`price_option`)."""
         paths = self.cash_flows(ctx, model)
-        return Priced(option_totals(paths, ctx.factors), paths if per_draw else None)
+        return Priced(option_totals(paths, ctx.factors, ctx.sum_rows),
+                      paths if per_draw else None)
 
 
 class PricedOption(Option):
@@ -592,21 +621,6 @@ def arrival_months(schedule_months: FloatArray, respin_delay_months: FloatArray,
                     np.where(respin_ok, schedule_months + respin_delay_months, np.inf))
 
 
-def spread(total_usd: FloatArray, start_months: FloatArray, end_months: FloatArray,
-           ctx: Context, out: FloatArray | None = None) -> FloatArray:
-    """``total_usd`` spread evenly over [start, end) months, per quarter (N, Q): each quarter
-    gets the months of the span inside it (at most its 3) times ``total / (end - start)``;
-    added to ``out`` when given. Compiled
-    (:func:`siliconomics.economics.cashflow_compiled.spread_kernel`)."""
-    from siliconomics.economics.cashflow_compiled import spread_kernel
-
-    into = np.zeros((ctx.n, ctx.quarters)) if out is None else out
-    n = ctx.n
-    spread_kernel(_per_draw(total_usd, n), _per_draw(start_months, n), _per_draw(end_months, n),
-                  _per_draw(ctx.years, ctx.quarters), into)
-    return into
-
-
 class CustomProgram(PricedOption):
     """A custom-chip programme with its bridge (module doc)."""
 
@@ -614,8 +628,6 @@ class CustomProgram(PricedOption):
     custom = True
     #: Most custom generations modelled (the first and its successors within the horizon).
     MAX_GENERATIONS = 4
-    #: The programme's own cost categories, in the order they are added.
-    PROGRAMME_CATEGORIES = ("nre", "respin", "acquisition", "sustaining", "next_generation_nre")
 
     def __init__(self, id: str, label: str, chip: Generation, bridge: str) -> None:
         super().__init__(id, label)
@@ -659,10 +671,11 @@ class CustomProgram(PricedOption):
         cap = ctx.opt(self.key("supply_cap_chips_per_quarter"), np.inf)
         tdp = ctx.get(self.key("tdp_w"))
         k_max = self.n_generations(model)
+        root = np.power(1.0 - decline, 0.25)  # (every generation falls at the same rate)
         custom: list[OwnedChip] = []
         for k in range(k_max - 1, -1, -1):  # newest first
             avail_q = (arrival + k * every if k else arrival) / 3.0
-            path = price_path(unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0))
+            path = price_path(unit, decline, np.where(np.isfinite(avail_q), avail_q, 0.0), root)
             custom.append(OwnedChip(f"{self.chip.label} gen {k + 1}", base_qps * (1.0 + gain) ** k,
                                     avail_q, float("inf"), cap, path, tdp))
         bridge_owned = bridge.owned_chips(ctx) if isinstance(bridge, BuyGpu) else []
@@ -672,29 +685,32 @@ class CustomProgram(PricedOption):
         rent_from = bridge.rent_from() if isinstance(bridge, BuyGpu) else list(bridge.generations)
         discount = ctx.opt(bridge.key("committed_discount_frac"), 0.0) \
             if isinstance(bridge, RentGpu) else None
-        # programme costs, each category written in place into one (E, N, Q) array
-        n, q = ctx.n, ctx.quarters
-        extras = np.zeros((len(self.PROGRAMME_CATEGORIES), n, q))
-        nre, respin, acquisition, sustaining, next_generation = extras
-        spread(ctx.get(self.key("nre_usd"))
-               * (1.0 - ctx.opt(self.key("partner_nre_share_frac"), 0.0)),
-               np.zeros(n), schedule, ctx, out=nre)
+        # the programme's own costs, per draw (priced in the option's compiled pass)
+        from siliconomics.economics.option_compiled import PROGRAMME_INPUTS
+
+        n = ctx.n
         first_failed = ctx.events[self.id][:, 0] >= ctx.get(self.key("p_first_pass"))
-        spread(np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0), schedule,
-               schedule + np.maximum(delay, 1e-3), ctx, out=respin)
-        acquisition[:, 0] = ctx.opt(self.key("acquisition_usd"), 0.0)
-        months = ctx.years[None, :] * 12.0
-        np.multiply(months + 3.0 > arrival[:, None],
-                    (ctx.opt(self.key("sustaining_usd_per_year"), 0.0) / 4.0)[:, None],
-                    out=sustaining)
+        inputs = {
+            "nre_usd": ctx.get(self.key("nre_usd"))
+            * (1.0 - ctx.opt(self.key("partner_nre_share_frac"), 0.0)),
+            "nre_end_months": schedule,
+            "respin_usd": np.where(first_failed, ctx.get(self.key("respin_cost_usd")), 0.0),
+            "respin_start_months": schedule,
+            "respin_end_months": schedule + np.maximum(delay, 1e-3),
+            "acquisition_usd": ctx.opt(self.key("acquisition_usd"), 0.0),
+            "sustaining_usd_per_quarter": ctx.opt(self.key("sustaining_usd_per_year"), 0.0)
+            / 4.0,
+            "arrival_months": arrival,
+        }
         next_nre = ctx.opt(self.key("next_gen_nre_usd"), 0.0)
-        for k in range(1, k_max):
+        nxt = np.empty((k_max - 1, 3, n))
+        for k in range(1, k_max):  # each next generation's NRE over the span before it
             end = arrival + k * every
-            ok = np.isfinite(end) & (end < q * 3.0)
-            spread(np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
-                   np.where(ok, end, 1.0), ctx, out=next_generation)
+            ok = np.isfinite(end) & (end < ctx.quarters * 3.0)
+            nxt[k - 1] = (np.where(ok, next_nre, 0.0), np.where(ok, end - every, 0.0),
+                          np.where(ok, end, 1.0))
         return price_option(ctx, per_draw, rent_from, "bridge_rental", discount, fleet, margin,
-                            extras, self.PROGRAMME_CATEGORIES, arrival / 3.0)
+                            Programme(_rows(inputs, PROGRAMME_INPUTS, n), nxt, arrival / 3.0))
 
 
 class BuildAsic(CustomProgram):
@@ -766,10 +782,12 @@ def _read_only(value: FloatArray) -> FloatArray:
 
 def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
                   events: Mapping[str, FloatArray], demand_scale: FloatArray | float = 1.0,
-                  per_draw: bool = False) -> Iterator[tuple[str, Priced]]:
-    """Evaluate one option at a time, ``(option id, priced)``, reduced over the draws (and
-    with its paths per draw when ``per_draw``): a caller that keeps only each option's
-    reduction holds one option's arrays at a time, not all."""
+                  per_draw: bool = False, sum_rows: int | None = None
+                  ) -> Iterator[tuple[str, Priced]]:
+    """Evaluate one option at a time, ``(option id, priced)``, reduced over the draws (sums
+    over each run of ``sum_rows`` draws, all of them by default), and with its paths per
+    draw when ``per_draw``: a caller that keeps only each option's reduction holds one
+    option's arrays at a time, not all."""
     n = int(max(np.size(v) for v in p.values()))
     years = np.arange(model.horizon_quarters) / 4.0
 
@@ -784,7 +802,7 @@ def evaluate_each(model: StrategyModel, p: Mapping[str, FloatArray],
     # per evaluation, so an in-place write in an option is an error, not a corrupted input
     frozen = {k: _read_only(v) for k, v in p.items()}
     ctx = Context(p=frozen, n=n, quarters=model.horizon_quarters, years=years, demand_qpd=demand,
-                  events=events, factors=_read_only(factors),
+                  events=events, factors=_read_only(factors), sum_rows=sum_rows or n,
                   unserved_usd_per_query=model.unserved_usd_per_query,
                   power_budget=model.power_budget)
     for opt in model.options:
@@ -798,36 +816,41 @@ def discount_factors(rate_frac: FloatArray, quarters: int) -> FloatArray:
     return factors
 
 
-def option_totals(paths: OptionPaths, factors: FloatArray) -> OptionTotals:
+def option_totals(paths: OptionPaths, factors: FloatArray, sum_rows: int | None = None
+                  ) -> OptionTotals:
     """Reduce the paths of an option that hands them over (:meth:`Option.price`) with the
     :func:`discount_factors` ``factors``, in one compiled pass
     (:func:`~siliconomics.economics.cashflow_compiled.reduce_paths_kernel`, the per-draw
     reduction the built-in options run inside their pricing): present values of the total
     cost (:meth:`OptionPaths.total`) and of the queries served, each cost category, the
-    rented chips and the unserved queries summed over the draws."""
+    rented chips and the unserved queries summed over each run of ``sum_rows`` draws (all
+    of them by default). The chips installed come summed over the draws (one run)."""
     from siliconomics.economics.cashflow_compiled import (
         reduce_paths_kernel,
         sum_over_draws_kernel,
     )
 
     n, q = factors.shape
+    rows = n if sum_rows is None else sum_rows
+    runs = -(-n // rows)
     names = list(paths.costs)
     cats = np.empty((len(names), n, q))
     for k, v in enumerate(paths.costs.values()):
         cats[k] = v
-    sums = np.empty((len(names), q))
+    sums = np.empty((runs, len(names), q))
     cost_pv, served_pv = np.empty(n), np.empty(n)
-    reduce_paths_kernel(cats, kernel_input(paths.served_queries), kernel_input(factors),
+    reduce_paths_kernel(cats, kernel_input(paths.served_queries), kernel_input(factors), rows,
                         cost_pv, served_pv, sums)
     over: list[FloatArray] = []
     for a in (paths.rented_chips, paths.unserved_queries):
-        over.append(np.empty(q))
-        sum_over_draws_kernel(kernel_input(a), over[-1])
-    delivered = float(np.isfinite(paths.arrival_quarter).sum()) \
-        if paths.arrival_quarter.size else None
-    return OptionTotals(cost_pv, served_pv, dict(zip(names, sums, strict=True)),
-                        paths.chip_labels, paths.installed_over_draws, over[0], over[1],
-                        delivered)
+        over.append(np.empty((runs, q)))
+        sum_over_draws_kernel(kernel_input(a), rows, over[-1])
+    if runs > 1 and paths.chip_labels:
+        raise ValueError("an option that hands over its paths reports its chips installed "
+                         "summed over all draws: evaluate it in one run")
+    return OptionTotals(cost_pv, served_pv, {name: sums[:, k] for k, name in enumerate(names)},
+                        paths.chip_labels, paths.installed_over_draws[None], over[0], over[1],
+                        paths.arrival_quarter)
 
 
 def npv_by_horizon(model: StrategyModel, p: Mapping[str, FloatArray],
