@@ -18,10 +18,11 @@ so there are no child processes to add (the study runs below come after it); any
 are reported. The process keeps freed memory as the ``siliconomics`` command's does.
 
 ``--split`` prints where one thread's time goes per block of 1,024 draws (CPU time of this
-thread, median and minimum over 60 blocks): sampling the ranges and events, the option
-kernel (each option's fleet, costs, rental, present values and sums over draws, draw by
-draw), and the rest: the options' inputs in Python and NumPy (prices, capacities, the
-custom programmes' own costs) and the block's bookkeeping.
+thread, median and minimum over 60 evaluations of ``EVALUATED_TOGETHER`` blocks, as the
+Monte Carlo evaluates them): sampling the ranges and events, the option kernel (each
+option's fleet, costs, rental, present values and sums over draws, draw by draw), and the
+rest: the options' inputs in Python and NumPy (prices, capacities, a custom programme's
+cost inputs) and the blocks' bookkeeping.
 
     python benchmarks/bench_economics.py [--million] [--split]
 """
@@ -94,7 +95,7 @@ def _million(s) -> bool:  # type: ignore[no-untyped-def]
 
 def _split(s) -> None:  # type: ignore[no-untyped-def]
     """Per-part CPU time of one thread per block (module doc), by timing the functions
-    ``run_block`` calls: sampling (``sample_inputs``, ``sample_events``) and the option kernel
+    ``run_blocks`` calls: sampling (``sample_inputs``, ``sample_events``) and the option kernel
     (``option_kernel``); the options' inputs are the rest."""
     import numpy as np
 
@@ -119,20 +120,24 @@ def _split(s) -> None:  # type: ignore[no-untyped-def]
     for (module, name), part in zip(saved, ("sampling", "sampling", "option kernel"),
                                     strict=True):
         timed(module, name, part)
+    together = montecarlo.EVALUATED_TOGETHER
     try:
         rows = []
         for b in range(63):
             spent.clear()
             t0 = time.thread_time()
-            montecarlo.run_block(montecarlo.Block(s.strategy, 0, b, montecarlo.BLOCK))
+            montecarlo.run_blocks(montecarlo.Blocks(s.strategy, 0, b * together,
+                                                    (montecarlo.BLOCK,) * together))
             total = time.thread_time() - t0
-            rows.append({**spent, "inputs, rest": total - sum(spent.values()), "total": total})
-        rows = rows[3:]  # the first blocks load the compiled kernels
+            rows.append({part: v / together for part, v in
+                         ({**spent, "inputs, rest": total - sum(spent.values()),
+                           "total": total}).items()})
+        rows = rows[3:]  # the first evaluations load the compiled kernels
     finally:
         for (module, name), fn in saved.items():
             setattr(module, name, fn)
     print(f"Per block of {montecarlo.BLOCK:,} draws, one thread, CPU ms (median / min of "
-          f"{len(rows)} blocks):")
+          f"{len(rows)} evaluations of {together} blocks):")
     for part in ("sampling", "option kernel", "inputs, rest", "total"):
         v = [r[part] * 1e3 for r in rows]
         print(f"  {part:15s} {np.median(v):6.1f} / {min(v):6.1f}")

@@ -46,6 +46,21 @@ def test_blocks_keep_memory_flat_and_results_whole() -> None:
     assert all(v.shape == (700,) and np.all(np.isfinite(v)) for v in r.npv_usd.values())
 
 
+def _same_result(a: Any, b: Any) -> None:
+    for k in a.option_ids:
+        np.testing.assert_array_equal(b.npv_usd[k], a.npv_usd[k])
+        np.testing.assert_array_equal(b.levelised_usd_per_query[k],
+                                      a.levelised_usd_per_query[k])
+        np.testing.assert_array_equal(b.unserved_queries[k], a.unserved_queries[k])
+        assert list(b.mean_costs[k]) == list(a.mean_costs[k])
+        for cat, v in a.mean_costs[k].items():
+            np.testing.assert_array_equal(b.mean_costs[k][cat], v, err_msg=cat)
+        for lab, v in a.fleet_by_vintage[k].items():
+            np.testing.assert_array_equal(b.fleet_by_vintage[k][lab], v, err_msg=lab)
+    assert b.prob_best == a.prob_best
+    assert b.custom_success_frac == a.custom_success_frac
+
+
 def test_same_seed_same_result_whoever_runs_the_blocks() -> None:
     # 700 draws in 6 blocks: one thread, 2 and 3 threads, 2 processes give the same numbers
     from siliconomics.explore.executors import get_executor
@@ -56,20 +71,56 @@ def test_same_seed_same_result_whoever_runs_the_blocks() -> None:
     first = runs[0]
     assert first.custom_success_frac["asic"] > 0
     for r in runs[1:]:
-        for k in first.option_ids:
-            np.testing.assert_array_equal(r.npv_usd[k], first.npv_usd[k])
-            np.testing.assert_array_equal(r.levelised_usd_per_query[k],
-                                          first.levelised_usd_per_query[k])
-            np.testing.assert_array_equal(r.unserved_queries[k], first.unserved_queries[k])
-            for cat, v in first.mean_costs[k].items():
-                np.testing.assert_array_equal(r.mean_costs[k][cat], v, err_msg=cat)
-            for lab, v in first.fleet_by_vintage[k].items():
-                np.testing.assert_array_equal(r.fleet_by_vintage[k][lab], v, err_msg=lab)
-        assert r.prob_best == first.prob_best
-        assert r.custom_success_frac == first.custom_success_frac
+        _same_result(first, r)
     # the block size is part of the seeding: another block size is another sample
     other = run_monte_carlo(BASE.strategy, draws=700, seed=11, block=256)
     assert not np.array_equal(other.npv_usd["asic"], first.npv_usd["asic"])
+
+
+def test_blocks_evaluated_together_give_each_blocks_numbers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # blocks are sampled one by one and may be evaluated as one set of draws; the sums over
+    # draws stay per block, so the result is bit for bit that of one block at a time (700
+    # draws: five blocks of 128 and one of 60, evaluated in twos and threes)
+    from siliconomics.economics import montecarlo
+
+    runs = []
+    for together in (1, 2, 3):
+        monkeypatch.setattr(montecarlo, "EVALUATED_TOGETHER", together)
+        runs.append(run_monte_carlo(BASE.strategy, draws=700, seed=11, block=128))
+    assert runs[0].custom_success_frac["asic"] > 0
+    for r in runs[1:]:
+        _same_result(runs[0], r)
+
+
+def test_an_option_that_hands_over_its_paths_is_reduced_as_the_built_in_ones() -> None:
+    # an option type registered elsewhere implements only cash_flows: the engine reduces its
+    # paths itself (one block at a time), to the numbers of the built-in option it wraps
+    from dataclasses import replace
+
+    from siliconomics.economics.strategy import Context, Option, OptionPaths, StrategyModel
+
+    class Wrapped(Option):
+        type = "wrapped"
+
+        def __init__(self, inner: Option) -> None:
+            super().__init__(inner.id, inner.label)
+            self.inner = inner
+            self.bridge = inner.bridge
+
+        def cash_flows(self, ctx: Context, model: StrategyModel) -> OptionPaths:
+            return self.inner.cash_flows(ctx, model)
+
+    model = BASE.strategy
+    # (a custom option reads its bridge's type, and its events are sampled as a custom one's)
+    bridges = {o.bridge for o in model.options}
+    wrapped = replace(model, options=tuple(o if o.id in bridges or o.custom else Wrapped(o)
+                                           for o in model.options))
+    assert [o.id for o in wrapped.options if isinstance(o, Wrapped)] == ["rent"]
+    a = run_monte_carlo(model, draws=700, seed=3, block=128)
+    b = run_monte_carlo(wrapped, draws=700, seed=3, block=128)
+    _same_result(a, b)
+    assert deterministic(wrapped) == deterministic(model)
 
 
 def test_zero_width_ranges_give_the_deterministic_answer() -> None:

@@ -1,10 +1,10 @@
-"""Reductions of an option's quarterly cash flows, compiled with numba: present values per
-draw and sums over draws, in one pass over the ``(N, Q)`` arrays instead of a NumPy
-temporary per step (the total, its product with the discount factors, each sum).
+"""The per-draw pieces of an option's quarterly cash flows, compiled with numba: the
+reduction of one draw (present values, sums over draws), price and discount paths, and
+spreads of a cost over months; :mod:`siliconomics.economics.option_compiled` prices an
+option with them, and a few kernels here run them over arrays.
 
 The float operations are NumPy's, in NumPy's order (no ``fastmath``): the total adds the
-categories in their order, as ``total = c0; total += c1; ...`` (one call per category,
-summing it over draws on the way); a present value sums the
+categories in their order, as ``total = c0; total += c1; ...``; a present value sums the
 discounted row pairwise exactly as ``ndarray.sum`` over a contiguous row does
 (:func:`pairwise_sum`, 8 partial sums for up to 128 quarters); a sum over draws adds the rows
 in draw order, as ``np.einsum("nq->q", a)``. The tests require equal results.

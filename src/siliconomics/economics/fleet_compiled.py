@@ -4,14 +4,15 @@ quarters and generations in machine code instead of NumPy calls on (N, G) slices
 million draws fit in seconds. Every float operation is done in the same order as the
 reference on the same IEEE doubles (no ``fastmath``), and the tests require equal results.
 
-Each draw's outputs are one contiguous ``(G, Q)`` block of ``purchases`` and ``installed``
-(layout ``(N, G, Q)``), so a draw writes a few cache lines instead of one per quarter; a
-caller that needs only the fleet summed over the draws (the strategy engine) skips those
-two arrays, the larger part of the kernel's memory traffic. The
-per-quarter inputs may be broadcast views (a chip's capacity is the same every quarter):
-numba reads them through their strides without a copy. ``nogil=True`` lets blocks of draws
-run on several threads. ``cache=True`` keeps the machine code on disk: only the first run on
-a machine compiles.
+One draw is :func:`simulate_draw`; :func:`fleet_kernel` runs it over the draws into arrays
+(:func:`siliconomics.economics.fleet.simulate_fleet`), and the strategy engine runs it inside
+each option's pricing pass (:mod:`siliconomics.economics.option_compiled`), so no per-draw
+fleet array is written there. A chip's price in each quarter is computed per draw from three
+numbers (:func:`siliconomics.economics.cashflow_compiled.price_row`). The per-quarter inputs
+may be broadcast views (a chip's capacity is the same every quarter): numba reads them
+through their strides without a copy. ``nogil=True`` lets blocks of draws run on several
+threads. ``cache=True`` keeps the machine code on disk: only the first run on a machine
+compiles.
 """
 
 from __future__ import annotations

@@ -4,13 +4,14 @@ vintage, break-even demand and horizon per custom option, and a tornado.
 
 Seeded, vectorised and sampled per block: block ``b`` of :data:`BLOCK` draws has its own
 generator ``default_rng([seed, b])`` drawing every range (in the sorted order of their
-names) and the uniform event draws of each custom programme. A block is a self-contained
-item (:class:`Block` -> :func:`run_block` -> :class:`BlockSums`) that any executor of
-:mod:`siliconomics.explore.executors` can run (``threads`` shares this process's memory; the
-work is NumPy and ``nogil`` numba kernels: the fleet, the cash-flow reductions, price
-paths); blocks are handed out a few at a time and
-their sums added in block order, so memory stays flat in the number of draws and the result
-depends only on (scenario, draws, seed, block), never on the executor or its workers.
+names) and the uniform event draws of each custom programme. :data:`EVALUATED_TOGETHER`
+consecutive blocks make one self-contained item (:class:`Blocks` -> :func:`run_blocks` ->
+one :class:`BlockSums` per block) that any executor of :mod:`siliconomics.explore.executors`
+can run (``threads`` shares this process's memory; each option is one ``nogil`` compiled
+pass over the draws, :mod:`siliconomics.economics.option_compiled`); items are handed out a
+few at a time and the blocks' sums added in block order, so memory stays flat in the number
+of draws and the result depends only on (scenario, draws, seed, block), never on the
+executor, its workers or how many blocks are evaluated together.
 
 Measured and where the time goes: ``docs/economics.md`` (``benchmarks/bench_economics.py
 --million``).
@@ -132,7 +133,8 @@ class BlockSums:
     """What one block contributes: NPV [USD] and levelised cost [USD/query] per option and
     draw; per option, sums over the block's draws of each cost category [USD per quarter],
     chips per generation (and ``rented``), unserved queries per quarter, and the number of
-    draws where the custom programme delivered a chip."""
+    draws where the custom programme delivered a chip (the same whether the block was
+    evaluated alone or with others)."""
 
     npv_usd: dict[str, FloatArray]
     levelised_usd_per_query: dict[str, FloatArray]

@@ -24,11 +24,15 @@ Owned chip costs come from :mod:`siliconomics.economics.tco`'s functions (capex 
 share and network, power at the average draw, data-centre build per W, operations as a share
 of installed capex).
 
-The loops over draws and quarters are compiled once, for every ``N``:
-:mod:`siliconomics.economics.fleet_compiled` simulates the fleet and sums its running costs,
-:mod:`siliconomics.economics.cashflow_compiled` holds price and discount paths, spreads,
-rentals and the reductions (present values, sums over draws); the deterministic answer
-(``N = 1``) runs the same kernels as the Monte Carlo.
+An option's classes gather its inputs per draw (prices, capacities, the programme's
+schedule); the loops over draws and quarters are one compiled pass per option
+(:func:`price_option` -> :mod:`siliconomics.economics.option_compiled`), which simulates its
+fleet draw by draw (:mod:`siliconomics.economics.fleet_compiled`), prices it, rents its
+shortfall and reduces it (:mod:`siliconomics.economics.cashflow_compiled`: price and
+discount paths, spreads, present values, sums over draws). The deterministic answer
+(``N = 1``) runs the same pass as the Monte Carlo; an option type registered elsewhere may
+hand over its paths instead (:meth:`Option.cash_flows`), which the engine reduces with the
+same per-draw reduction.
 """
 
 from __future__ import annotations
