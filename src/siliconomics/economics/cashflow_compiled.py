@@ -68,13 +68,17 @@ def reduce_draw(cats: Any, served: Any, factors: Any, row: Any, i: int, cost_pv:
     adds the categories in their order."""
     k_n, q = cats.shape
     for t in range(q):
-        row[t] = cats[0, t] if k_n > 0 else 0.0
+        row[t] = 0.0
+    if k_n > 0:
+        for t in range(q):
+            v = cats[0, t]
+            row[t] = v
+            sums[0, t] += v
     for k in range(1, k_n):
         for t in range(q):
-            row[t] = row[t] + cats[k, t]
-    for k in range(k_n):
-        for t in range(q):
-            sums[k, t] += cats[k, t]
+            v = cats[k, t]
+            row[t] = row[t] + v
+            sums[k, t] += v
     for t in range(q):
         row[t] = row[t] * factors[t]
     cost_pv[i] = pairwise_sum(row, q)

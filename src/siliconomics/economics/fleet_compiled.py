@@ -49,7 +49,8 @@ def simulate_draw(i: int, need: Any, qps: Any, first: Any, until: Any, cap: Any,
     g, q = bought.shape
     life_q = life[i]
     for k in range(g):
-        price_row(price_root[i, k], price_start[i, k], price_launch[i, k], unit[k])
+        if first[i, k] <= min(until[k], q - 1):  # (never on sale: its price is never read)
+            price_row(price_root[i, k], price_start[i, k], price_launch[i, k], unit[k])
     base[:] = 0.0
     base_capex = 0.0
     book_value = 0.0
