@@ -34,7 +34,10 @@ def pert(rng: np.random.Generator, r: Range, n: int, lam: float = 4.0) -> FloatA
     width = r.high - r.low
     alpha = 1.0 + lam * (r.central - r.low) / width
     beta = 1.0 + lam * (r.high - r.central) / width
-    return r.low + width * rng.beta(alpha, beta, size=n)
+    x = rng.beta(alpha, beta, size=n)
+    x *= width  # low + width * x, in place (no temporaries)
+    x += r.low
+    return x
 
 
 def triangular(rng: np.random.Generator, r: Range, n: int) -> FloatArray:
