@@ -262,7 +262,7 @@ def rental_path(points: tuple[tuple[float, float], ...], quarters: int) -> Float
 def rental_sources(ctx: Context, gens: list[Generation]
                    ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray]:
     """The generations a shortfall can be rented from, in preference order, as
-    :func:`~siliconomics.economics.cashflow_compiled.option_kernel` reads them: what a chip
+    :func:`~siliconomics.economics.option_compiled.option_kernel` reads them: what a chip
     carries ``(N, R)`` [queries/s], the price of a chip-hour [USD] as a path ``(R, Q)``
     times a multiplier ``(N, R)`` (the dated path times 1, or 1 times the sampled constant:
     exact either way), and the quarters ``first <= t < end`` each can be rented ``(R,)``. A
