@@ -393,8 +393,8 @@ def test_stack_and_calibration_are_resolved_once_into_objects(monkeypatch: Any) 
 
     seen: list[Any] = []
 
-    def fake_served(*args: Any) -> Any:
-        seen.append(args[-2:])  # (stack, calibration) passed as objects
+    def fake_served(model_id: str, request: Any, *args: Any) -> Any:
+        seen.append((request.stack, request.calibration))  # passed as objects
         raise SiliconomicsError("stop here")
 
     monkeypatch.setattr(res, "served_fleet", fake_served)

@@ -286,17 +286,39 @@ def _deployment(model_id: str, hardware: str, tp: int, weight_dtype: str, kv_dty
                       kv_dtype=kv_dtype, **extra)
 
 
-def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
-                 setup: ServingSetup, where: str, weight_dtype: str | None = None,
-                 kv_dtype: str | None = None, tps: list[int] | None = None,
-                 stack: Stack | None = None,
-                 calibration: Calibration | None = None) -> ChosenFleet:
-    """Size the fleet for the scenario's traffic on ``hardware`` at each TP degree and keep
-    the one with the fewest chips (module doc), with the capacity per chip [queries/s] and
-    utilisation ranges the strategy samples."""
-    wd = weight_dtype or default_weight_dtype(hardware)
-    kd = kv_dtype or wd
-    candidates = tps or tp_candidates(model_id, hardware, wd)
+@dataclass(frozen=True)
+class FleetRequest:
+    """One sizing question besides the scenario's model and traffic: the serving fleet on
+    ``hardware`` with these dtypes (None: the defaults), TP degrees (None: every one that
+    fits), stack and calibration, and its response surface too (``surface``, what
+    :func:`served_fleet` adds to :func:`chosen_fleet`). The resolver asks it, and
+    :func:`prefetch` asks the same questions in advance."""
+
+    hardware: str
+    weight_dtype: str | None = None
+    kv_dtype: str | None = None
+    tps: tuple[int, ...] | None = None
+    stack: Stack | None = None
+    calibration: Calibration | None = None
+    surface: bool = True
+
+    def candidates(self, model_id: str) -> tuple[str, str, list[int]]:
+        """Weight and KV dtypes and the TP degrees to size (:func:`chosen_fleet`'s and
+        :func:`prefetch`'s one reading of the request)."""
+        wd = self.weight_dtype or default_weight_dtype(self.hardware)
+        return wd, self.kv_dtype or wd, (list(self.tps) if self.tps
+                                         else tp_candidates(model_id, self.hardware, wd))
+
+
+
+
+def chosen_fleet(model_id: str, request: FleetRequest, traffic: TrafficSpec,
+                 setup: ServingSetup, where: str) -> ChosenFleet:
+    """Size the fleet for the scenario's traffic on the request's hardware at each TP degree
+    and keep the one with the fewest chips (module doc), with the capacity per chip
+    [queries/s] and utilisation ranges the strategy samples."""
+    hardware = request.hardware
+    wd, kd, candidates = request.candidates(model_id)
     if not candidates:
         raise SiliconomicsError(
             f"{where}.capacity: no tensor-parallel degree of {hardware} holds {model_id} in "
@@ -307,7 +329,8 @@ def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     tried: list[tuple[int, int | None, str]] = []
     for tp in candidates:
         try:
-            dep = _deployment(model_id, hardware, tp, wd, kd, stack, calibration)
+            dep = _deployment(model_id, hardware, tp, wd, kd, request.stack,
+                              request.calibration)
             fleet = _fleet(tr, dep, setup)
         except SiliconomicsError as exc:  # does not fit, SLO unreachable: try the next TP
             tried.append((tp, None, str(exc).split(";")[0][:160]))
@@ -339,31 +362,13 @@ def chosen_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
     return ChosenFleet(best, tuple(tried), cap, util)
 
 
-def served_fleet(model_id: str, hardware: str, traffic: TrafficSpec,
-                 setup: ServingSetup, where: str, weight_dtype: str | None = None,
-                 kv_dtype: str | None = None, tps: list[int] | None = None,
-                 stack: Stack | None = None,
-                 calibration: Calibration | None = None) -> ServedFleet:
+def served_fleet(model_id: str, request: FleetRequest, traffic: TrafficSpec,
+                 setup: ServingSetup, where: str) -> ServedFleet:
     """:func:`chosen_fleet` plus its response surface over the token lengths
     (:class:`CapacitySurface`, two more capacity bisections)."""
-    c = chosen_fleet(model_id, hardware, traffic, setup, where, weight_dtype, kv_dtype, tps,
-                     stack, calibration)
+    c = chosen_fleet(model_id, request, traffic, setup, where)
     surface = _surface(c.fleet, traffic, setup, c.per_chip_qps)
     return ServedFleet(c.fleet, c.tried, c.capacity_qps_per_chip, c.utilisation_frac, surface)
-
-
-@dataclass(frozen=True)
-class FleetRequest:
-    """One question :func:`chosen_fleet` (``surface`` False) or :func:`served_fleet` will be
-    asked, known in advance (its arguments besides the scenario's model and traffic)."""
-
-    hardware: str
-    weight_dtype: str | None = None
-    kv_dtype: str | None = None
-    tps: tuple[int, ...] | None = None
-    stack: Stack | None = None
-    calibration: Calibration | None = None
-    surface: bool = True
 
 
 def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
@@ -385,9 +390,7 @@ def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
     jobs: list[FleetJob] = []
     for req in requests:
         try:
-            wd = req.weight_dtype or default_weight_dtype(req.hardware)
-            kd = req.kv_dtype or wd
-            tps = list(req.tps) if req.tps else tp_candidates(model_id, req.hardware, wd)
+            wd, kd, tps = req.candidates(model_id)
             jobs += [FleetJob(tr, _deployment(model_id, req.hardware, tp, wd, kd, req.stack,
                                               req.calibration),
                               setup.slo, setup.seed, setup.headroom_frac, setup.capacity_seeds,
@@ -400,10 +403,7 @@ def prefetch(model_id: str, requests: list[FleetRequest], traffic: TrafficSpec,
         if not req.surface:
             continue
         try:
-            best = chosen_fleet(model_id, req.hardware, traffic, setup, "prefetch",
-                                req.weight_dtype, req.kv_dtype,
-                                list(req.tps) if req.tps else None, req.stack,
-                                req.calibration).fleet
+            best = chosen_fleet(model_id, req, traffic, setup, "prefetch").fleet
         except SiliconomicsError:
             continue
         for name in ("in", "out"):

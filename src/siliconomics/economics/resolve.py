@@ -184,10 +184,34 @@ class Software:
 CapacityFn = Callable[[Any, str, _Ctx, str, Software], CapacityOut]
 
 
+def _request(cfg: ServingCapacity, hardware: str, sw: Software, surface: bool = True
+             ) -> FleetRequest:
+    """The sizing question of a serving capacity on ``hardware`` with ``sw``: asked by the
+    resolver (:func:`_capacity_serving`, :meth:`_Builder._capacity_only`) and in advance by
+    :meth:`_Builder.prefetch`, so both ask the same."""
+    return FleetRequest(hardware, cfg.weight_dtype, cfg.kv_dtype,
+                        tuple(cfg.tp) if cfg.tp else None, sw.stack, sw.calibration, surface)
+
+
+def _maturities(sw: Software, maturity: Leaf, where: str
+                ) -> tuple[Software, Software, Software]:
+    """``sw``'s stack at the low, central and high ends of a ``stack_maturity`` range; an
+    error naming the field when the stack has no immature end to range over."""
+    stack = sw.stack
+    if stack is None or stack.immature is None:
+        name = "none" if stack is None else f"'{stack.id}'"
+        raise SiliconomicsError(f"{where}.stack_maturity: stack {name} has no immature end "
+                                f"to range over; use a stack with one (e.g. inhouse)")
+    r = maturity.range
+    low, central, high = (Software(stack.at_maturity(f), sw.calibration)
+                          for f in (r.low, r.central, r.high))
+    return low, central, high
+
+
 def _capacity_serving(cfg: ServingCapacity, hardware: str, c: _Ctx, where: str,
                       sw: Software) -> CapacityOut:
-    served = served_fleet(c.spec.model, hardware, c.spec.traffic, c.setup, where,
-                          cfg.weight_dtype, cfg.kv_dtype, cfg.tp, sw.stack, sw.calibration)
+    served = served_fleet(c.spec.model, _request(cfg, hardware, sw), c.spec.traffic, c.setup,
+                          where)
     return CapacityOut({"capacity_qps_per_chip": served.capacity_qps_per_chip,
                         "utilisation_frac": served.utilisation_frac}, served.surface,
                        served.summary())
@@ -422,25 +446,18 @@ class _Builder:
         """The custom chip's capacity over its stack's maturity range: the fleet sized at the
         low, central and high maturity; low from the immature sizing's low end, high from the
         mature sizing's high end, the surface and fleet summary at central maturity."""
-        stack = sw.stack
-        if stack is None or stack.immature is None:
-            name = "none" if stack is None else f"'{stack.id}'"
-            raise SiliconomicsError(f"{where}.stack_maturity: stack {name} has no immature end "
-                                    f"to range over; use a stack with one (e.g. inhouse)")
         r = maturity.range
-
-        def at(frac: float) -> Software:
-            return Software(stack.at_maturity(frac), sw.calibration)
-
+        low, central, high = _maturities(sw, maturity, where)
+        assert sw.stack is not None  # (_maturities refuses a stack without an immature end)
         # The ends give only their capacity per chip: no response surface (two bisections
         # each) for them.
-        lo = self._capacity_only(cfg, hardware, where, at(r.low))
-        mid = _capacity(cfg, hardware, self.c, where, at(r.central))
-        hi = self._capacity_only(cfg, hardware, where, at(r.high))
+        lo = self._capacity_only(cfg, hardware, where, low)
+        mid = _capacity(cfg, hardware, self.c, where, central)
+        hi = self._capacity_only(cfg, hardware, where, high)
         cap = SourcedRange(
             Range(low=lo.range.low, central=mid.params["capacity_qps_per_chip"].central,
                   high=hi.range.high),
-            f"serving layer at stack '{stack.id}' maturity {r.low:g} (low) / {r.central:g} "
+            f"serving layer at stack '{sw.stack.id}' maturity {r.low:g} (low) / {r.central:g} "
             f"(central) / {r.high:g} (high), stack_maturity ({maturity.source}); central: "
             f"{mid.params['capacity_qps_per_chip'].source}")
         return CapacityOut(mid.params | {"capacity_qps_per_chip": cap}, mid.surface,
@@ -462,31 +479,23 @@ class _Builder:
         prefetch(self.spec.model, requests, self.spec.traffic, self.c.setup, executor)
 
     def _requests(self, o: Any, where: str) -> list[FleetRequest]:
-        """The serving-capacity questions option ``o`` will ask (:meth:`prefetch`)."""
-        def tps(cfg: ServingCapacity) -> tuple[int, ...] | None:
-            return tuple(cfg.tp) if cfg.tp else None
-
+        """The serving-capacity questions option ``o`` will ask (:meth:`prefetch`): built
+        by :func:`_request` and :func:`_maturities` as its resolution builds them."""
         if isinstance(o, BuyGpuSpec | RentGpuSpec):
-            out = []
-            for gen in o.roadmap:
-                if isinstance(gen.capacity, ServingCapacity):
-                    sw = Software.of(gen.stack, gen.calibration, where, self.base)
-                    out.append(FleetRequest(gen.hardware, gen.capacity.weight_dtype,
-                                            gen.capacity.kv_dtype, tps(gen.capacity), sw.stack,
-                                            sw.calibration))
-            return out
+            return [_request(gen.capacity, gen.hardware,
+                             Software.of(gen.stack, gen.calibration, where, self.base))
+                    for gen in o.roadmap if isinstance(gen.capacity, ServingCapacity)]
         if not isinstance(o, _CustomBase) or o.design is None or isinstance(
                 o.design, DesignSearchSpec) or not isinstance(o.capacity, ServingCapacity):
             return []
         cfg = o.capacity
         path = design_params(o.design, where, {}, Path(self.c.where).parent).path
         sw = Software.of(o.stack, o.calibration, where, self.base)
-        ask = [(sw.stack, True)]
-        if o.stack_maturity is not None and sw.stack is not None and sw.stack.immature:
-            r = o.stack_maturity.range
-            ask = [(sw.stack.at_maturity(f), f == r.central) for f in (r.low, r.central, r.high)]
-        return [FleetRequest(path, cfg.weight_dtype, cfg.kv_dtype, tps(cfg), stack,
-                             sw.calibration, surface) for stack, surface in ask]
+        if o.stack_maturity is None:
+            return [_request(cfg, path, sw)]
+        low, central, high = _maturities(sw, o.stack_maturity, where)
+        return [_request(cfg, path, low, surface=False), _request(cfg, path, central),
+                _request(cfg, path, high, surface=False)]
 
     def _capacity_only(self, cfg: ServingCapacity, hardware: str, where: str,
                        sw: Software) -> SourcedRange:
@@ -494,9 +503,8 @@ class _Builder:
         :func:`_capacity_serving`, without the response surface)."""
         c = self.c
         try:
-            chosen = chosen_fleet(c.spec.model, hardware, c.spec.traffic, c.setup, where,
-                                  cfg.weight_dtype, cfg.kv_dtype, cfg.tp, sw.stack,
-                                  sw.calibration)
+            chosen = chosen_fleet(c.spec.model, _request(cfg, hardware, sw, surface=False),
+                                  c.spec.traffic, c.setup, where)
         except SiliconomicsError as exc:
             msg = str(exc)
             raise type(exc)(msg if msg.startswith(c.where) else f"{where}: {msg}") from None
