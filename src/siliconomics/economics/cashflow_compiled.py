@@ -68,11 +68,9 @@ def reduce_draw(cats: Any, served: Any, factors: Any, row: Any, i: int, cost_pv:
     adds the categories in their order."""
     k_n, q = cats.shape
     for t in range(q):
-        row[t] = 0.0
-    if k_n > 0:
-        for t in range(q):
-            v = cats[0, t]
-            row[t] = v
+        v = cats[0, t] if k_n > 0 else 0.0
+        row[t] = v
+        if k_n > 0:
             sums[0, t] += v
     for k in range(1, k_n):
         for t in range(q):

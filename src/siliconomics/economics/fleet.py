@@ -35,8 +35,9 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class CapexPaths:
-    """What a chip of each generation costs when bought in each quarter [USD], per draw
-    ``(N, G)``: ``min(root ** q * start_usd, launch_usd)`` in quarter ``q`` (a price falling
+    """What a chip costs when bought in each quarter [USD], per draw, ``(N,)`` for one chip
+    (:func:`~siliconomics.economics.strategy.price_path`) or ``(N, G)`` for a fleet's
+    generations: ``min(root ** q * start_usd, launch_usd)`` in quarter ``q`` (a price falling
     by the quarterly factor ``root`` from ``start_usd`` at the scenario date, never above the
     launch price ``launch_usd``). The fleet kernel prices each draw's chips from these three
     numbers, so no ``(N, G, Q)`` table is built; :meth:`values` builds it (the reference)."""

@@ -222,31 +222,22 @@ def quarterly_powers(base: FloatArray, quarters: int) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True)
-class PricePath:
-    """Price [USD] of a chip bought in each quarter, per draw: the launch price falling by
-    ``decline`` a year from its launch ``a`` (or from the scenario date if launched before).
+def price_path(price_usd: FloatArray, decline: FloatArray, available_quarter: FloatArray,
+               root: FloatArray | None = None) -> CapexPaths:
+    """Price [USD] of a chip bought in each quarter, per draw ``(N,)``: the launch price
+    ``price_usd`` falling by ``decline`` a year from its launch ``a`` = ``available_quarter``
+    (quarters from the scenario date; from the scenario date if launched before).
 
     ``price (1 - decline) ** ((q - a) / 4)`` is written as ``start_usd = price (1 - decline)
-    ** (-a / 4)`` times the quarterly powers of ``root = (1 - decline) ** 0.25``; before the
-    launch that is above the launch price, so the path is the minimum of the two
+    ** (-a / 4)`` times the quarterly powers of ``root = (1 - decline) ** 0.25`` (given by
+    the caller when it has it: several chips with one decline); before the launch that is
+    above the launch price, so the path is the minimum of the two
     (:class:`~siliconomics.economics.fleet.CapexPaths`, which the fleet kernel prices from).
-    Declines are below 1 (scenario bounds), so the powers stay finite. Each ``(N,)``."""
-
-    root: FloatArray
-    start_usd: FloatArray
-    launch_usd: FloatArray
-
-
-def price_path(price_usd: FloatArray, decline: FloatArray, available_quarter: FloatArray,
-               root: FloatArray | None = None) -> PricePath:
-    """The :class:`PricePath` of a chip launched at ``price_usd`` in ``available_quarter``
-    (quarters from the scenario date), falling by ``decline`` a year; ``root`` is
-    ``(1 - decline) ** 0.25`` when the caller has it (several chips with one decline)."""
+    Declines are below 1 (scenario bounds), so the powers stay finite."""
     a = np.maximum(available_quarter, 0.0)
     kept = 1.0 - decline
-    return PricePath(np.power(kept, 0.25) if root is None else root,
-                     price_usd * np.power(kept, -a / 4.0), _per_draw(price_usd, np.size(a)))
+    return CapexPaths(np.power(kept, 0.25) if root is None else root,
+                      price_usd * np.power(kept, -a / 4.0), _per_draw(price_usd, np.size(a)))
 
 
 @cache
@@ -303,7 +294,7 @@ class OwnedChip:
     available_quarter: FloatArray  # (N,)
     last_quarter: float
     supply_cap: FloatArray  # (N,)
-    capex: PricePath
+    capex: CapexPaths  # (N,) each
     tdp_w: FloatArray  # (N,)
 
 
