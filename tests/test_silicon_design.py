@@ -135,11 +135,39 @@ def test_chip_show_json(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert res.code == 0, res.err
     data = res.json()
     assert data["die_area_mm2"] == pytest.approx(814, rel=0.1)
+    band = data["die_area_range_mm2"]
+    assert band["low"] < band["central"] == data["die_area_mm2"] < band["high"]
     assert 3_300 <= data["unit_cost_usd"] <= 4_300
     assert {"matrix_mm2", "global_sram_mm2", "memory_phy_mm2"} <= set(data["area_breakdown_mm2"])
     assert {"good_die_usd", "memory_usd", "packaging_usd", "test_usd"} <= set(
         data["cost_breakdown_usd"])
     assert data["nre_usd"]["total_usd"] > 0 and data["schedule_months"]["months_to_volume"] > 0
+
+
+def test_unit_cost_range_carries_the_area_models_held_out_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The low and high unit costs price the die at the ends of the area model's error on dies
+    # it was not fitted to (area_model.yaml held_out_error_frac); the report shows that band.
+    from dataclasses import replace
+
+    from siliconomics.catalog.sourced import Range
+    from siliconomics.silicon import area as area_model
+
+    design = load_design(write(tmp_path, H100_DESIGN))
+    r = evaluate(design, "h100")
+    c = area_model.coefficients()
+    band = r.die_area_range_mm2
+    assert band.central == r.die_area_mm2
+    assert band.low == pytest.approx(r.die_area_mm2 / (1 + c.held_out_error_frac.high))
+    assert band.high == pytest.approx(r.die_area_mm2 / (1 + c.held_out_error_frac.low))
+    exact = replace(c, held_out_error_frac=Range.point(0.0))
+    monkeypatch.setattr(area_model, "coefficients", lambda: exact)
+    without = evaluate(design, "h100")
+    assert without.unit_cost_usd == r.unit_cost_usd  # the central case is unchanged
+    assert r.unit_cost_range_usd.low < without.unit_cost_range_usd.low
+    assert r.unit_cost_range_usd.high > without.unit_cost_range_usd.high
+    assert without.die_area_range_mm2.low == without.die_area_range_mm2.high == r.die_area_mm2
 
 
 def test_chip_show_table_and_compare(cli: Callable[..., Any]) -> None:

@@ -82,6 +82,26 @@ def test_stored_area_coefficients_match_a_fresh_fit() -> None:
     assert c.sram_array_efficiency_frac == pytest.approx(fit.sram_array_efficiency_frac, rel=0.01)
 
 
+def test_stored_held_out_error_is_the_measured_one() -> None:
+    # area_model.yaml held_out_error_frac: the extremes of the relative error over the 15
+    # dies not used in the fit, which the unit cost's low and high cases carry.
+    low, high = calibrate.held_out_error_range()
+    e = area.coefficients().held_out_error_frac
+    assert (e.low, e.high) == (pytest.approx(low, abs=5e-4), pytest.approx(high, abs=5e-4))
+    assert e.low < 0 < e.high
+
+
+@pytest.mark.parametrize("die", [*calibrate.HELD_OUT_DIES, *calibrate.FRESH_HELD_OUT_DIES],
+                         ids=lambda d: d.name)
+def test_true_area_band_holds_every_die_not_in_the_fit(die: calibrate.ReferenceDie) -> None:
+    # The band a design report gives (predicted x true_area_factor low..high) contains the
+    # published area of every die the model was not fitted to.
+    c = area.coefficients()
+    predicted = float(die.area().total_mm2)
+    lo, hi = predicted * c.true_area_factor("low"), predicted * c.true_area_factor("high")
+    assert lo <= die.published_area_mm2 * (1 + 1e-3) and die.published_area_mm2 <= hi * (1 + 1e-3)
+
+
 def test_fit_and_held_out_dies_are_disjoint_and_enough() -> None:
     fit = {d.name for d in calibrate.FIT_DIES}
     held = {d.name for d in calibrate.HELD_OUT_DIES}

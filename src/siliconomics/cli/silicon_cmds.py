@@ -76,6 +76,8 @@ def chip_show(
         ("scale-up per direction [GB/s]", fmt(acc.scaleup_bandwidth_bytes_s, 1e9)),
         ("TDP [W]", fmt(r.tdp_w)),
         ("dies x die area [mm2]", f"{r.dies} x {r.die_area_mm2:,.0f}"),
+        ("die area within the model's held-out error [mm2]",
+         f"{r.die_area_range_mm2.low:,.0f} - {r.die_area_range_mm2.high:,.0f}"),
     ]
     print_pairs(f"{acc.name} ({r.design.process_node}) - derived spec", spec)
     _kv_table("Area [mm2]", r.area.as_dict(), digits=1)

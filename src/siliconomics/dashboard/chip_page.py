@@ -80,7 +80,8 @@ def body(r: ChipReport) -> list[Any]:
     peak = ", ".join(f"{d} {v / 1e12:,.0f} TFLOP/s" for d, v in acc.peak_flops_s.items())
     spec_rows = [
         ["Process node", r.design.process_node],
-        ["Die", f"{r.dies} x {r.die_area_mm2:,.0f} mm²"],
+        ["Die", f"{r.dies} x {r.die_area_mm2:,.0f} mm² (within the area model's held-out "
+                f"error: {r.die_area_range_mm2.low:,.0f} to {r.die_area_range_mm2.high:,.0f})"],
         ["Unit cost", f"{fmt.usd(r.unit_cost_usd)} (range {fmt.usd(rng.low)} to "
                       f"{fmt.usd(rng.high)}) + board {fmt.usd(r.board_usd)}"],
         ["Chip power (TDP)", f"{r.tdp_w:,.0f} W"],

@@ -10,9 +10,12 @@ which are analog and do not shrink with the node:
     A_core       = A_matrix + A_vector + A_control + A_sram_local + A_sram_global
     A_die        = A_core · (1 + f_noc) + A_memphy + A_serdes + A_host
 
-Two coefficients (area per bf16 MAC and per compute unit, both at N7) are fitted on the
-A100 and H100 dies (:mod:`siliconomics.silicon.calibrate`); the rest come from sources in
-``silicon/data/area_model.yaml``. Functions take floats or NumPy arrays.
+Four coefficients (area per bf16 MAC, per compute unit, a GPU's extra per SM, all at N7,
+and the SRAM array efficiency) are fitted on six published dies
+(:mod:`siliconomics.silicon.calibrate`); the rest come from sources in
+``silicon/data/area_model.yaml``, as does the model's error on the dies it was not fitted
+to (``held_out_error_frac``), which the unit cost's low and high cases carry. Functions take
+floats or NumPy arrays.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
+from siliconomics.catalog.sourced import Range
 from siliconomics.silicon import defaults
 from siliconomics.silicon.yield_models import FloatOrArray, scalar_fields
 
@@ -44,11 +48,21 @@ class AreaCoefficients:
     host_mm2_per_lane: float
     reference_logic_density_mtr_mm2: float
     dtype_mac_area_rel: dict[str, float]
+    held_out_error_frac: Range
+    """The model's smallest and largest relative area error (predicted / published - 1) on
+    the published dies it was not fitted to [-]."""
 
     def unit_area_for(self, kind: str) -> float:
         """Control area per compute unit at N7 [mm²]: a GPU's SM/CU carries schedulers,
         load/store and texture paths an ASIC core does not (``gpu_unit_extra_mm2_n7``)."""
         return self.unit_area_mm2_n7 + (self.gpu_unit_extra_mm2_n7 if kind == "gpu" else 0.0)
+
+    def true_area_factor(self, case: str) -> float:
+        """True over predicted area [-] at a case of the model's held-out error: 'low' is
+        1 / (1 + largest over-prediction), 'high' 1 / (1 + largest under-prediction),
+        'central' 1."""
+        e = self.held_out_error_frac
+        return {"low": 1.0 / (1.0 + e.high), "central": 1.0, "high": 1.0 / (1.0 + e.low)}[case]
 
 
 @cache
@@ -72,6 +86,7 @@ def coefficients() -> AreaCoefficients:
         dtype_mac_area_rel={
             d: n("dtype_mac_area_rel", d) for d in defaults.names("dtype_mac_area_rel", path=p)
         },
+        held_out_error_frac=defaults.rng("held_out_error_frac", path=p),
     )
 
 

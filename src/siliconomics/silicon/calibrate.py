@@ -381,6 +381,16 @@ def held_out_mape(dies: tuple[ReferenceDie, ...] = HELD_OUT_DIES) -> float:
     return float(np.mean(errors))
 
 
+def held_out_error_range(
+    dies: tuple[ReferenceDie, ...] = (*HELD_OUT_DIES, *FRESH_HELD_OUT_DIES),
+) -> tuple[float, float]:
+    """Smallest and largest relative area error (predicted / published - 1) over ``dies``
+    [-] (default: all fifteen dies not used in the fit); stored as the area model's
+    ``held_out_error_frac``, which the unit cost's low and high cases carry."""
+    errors = [float(d.area().total_mm2) / d.published_area_mm2 - 1.0 for d in dies]
+    return min(errors), max(errors)
+
+
 def leave_one_out_errors(
     dies: tuple[ReferenceDie, ...] = (*FIT_DIES, *HELD_OUT_DIES),
 ) -> dict[str, float]:

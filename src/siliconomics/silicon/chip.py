@@ -32,6 +32,8 @@ class ChipReport:
     area: area_model.AreaBreakdown
     dies: int
     die_area_mm2: float
+    die_area_range_mm2: Range
+    """The die area within the area model's error on dies it was not fitted to [mm²]."""
     cost: CostBreakdown
     unit_cost_range_usd: Range
     board_usd: float
@@ -52,6 +54,7 @@ class ChipReport:
             "name": acc.name,
             "process_node": self.design.process_node,
             "die_area_mm2": self.die_area_mm2,
+            "die_area_range_mm2": self.die_area_range_mm2.model_dump(),
             "dies": self.dies,
             "total_silicon_mm2": float(self.area.total_mm2),
             "unit_cost_usd": self.unit_cost_usd,
@@ -83,12 +86,15 @@ def _pick(override: float | None, r: Range, case: Case) -> float:
 
 def _cost(design: ChipDesign, node: ProcessNode, area: area_model.AreaBreakdown, dies: int,
           case: Case) -> CostBreakdown:
-    """Unit cost for one case; 'low' takes every cost-lowering end of the input ranges."""
+    """Unit cost for one case; 'low' takes every cost-lowering end of the input ranges,
+    the die area included: the area model's smallest true/predicted ratio on the dies it was
+    not fitted to (``AreaCoefficients.true_area_factor``)."""
     o = design.cost
     hi = case == "high"
     lo = case == "low"
     d2d = defaults.num("cost", "chiplet_d2d_overhead_frac") if dies > 1 else 0.0
-    die_area = float(area.total_mm2) / dies * (1.0 + d2d)
+    true_area = area_model.coefficients().true_area_factor(case)
+    die_area = float(area.total_mm2) / dies * (1.0 + d2d) * true_area
     kind = design.memory.kind
     pack = design.packaging.kind
     alpha_r = defaults.rng("yield", "clustering_alpha")
@@ -98,7 +104,7 @@ def _cost(design: ChipDesign, node: ProcessNode, area: area_model.AreaBreakdown,
                 if kind.startswith("HBM") else 0.0)
     return manufacturing_cost(
         die_area_mm2=die_area,
-        unit_area_mm2=float(area.unit_mm2),
+        unit_area_mm2=float(area.unit_mm2) * true_area,
         units_per_die=design.compute.units / dies,
         enabled_units_per_die=math.ceil(design.compute.enabled / dies),
         dies=dies,
@@ -209,7 +215,10 @@ def evaluate(design: ChipDesign, source: str = "<design>") -> ChipReport:
     return ChipReport(
         design=design,
         accelerator=derive_accelerator(design, source, tdp, die_area, dies),
-        area=area, dies=dies, die_area_mm2=die_area, cost=costs["central"],
+        area=area, dies=dies, die_area_mm2=die_area,
+        die_area_range_mm2=Range(low=die_area * coeffs.true_area_factor("low"), central=die_area,
+                                 high=die_area * coeffs.true_area_factor("high")),
+        cost=costs["central"],
         unit_cost_range_usd=unit_range, board_usd=board, nre=cost_nre, schedule=sched,
         tdp_w=tdp, warnings=tuple(warnings),
     )
