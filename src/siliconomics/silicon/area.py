@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,7 +58,7 @@ class AreaCoefficients:
         load/store and texture paths an ASIC core does not (``gpu_unit_extra_mm2_n7``)."""
         return self.unit_area_mm2_n7 + (self.gpu_unit_extra_mm2_n7 if kind == "gpu" else 0.0)
 
-    def true_area_factor(self, case: str) -> float:
+    def true_area_factor(self, case: Literal["low", "central", "high"]) -> float:
         """True over predicted area [-] at a case of the model's held-out error: 'low' is
         1 / (1 + largest over-prediction), 'high' 1 / (1 + largest under-prediction),
         'central' 1."""

@@ -85,7 +85,7 @@ def _pick(override: float | None, r: Range, case: Case) -> float:
 
 
 def _cost(design: ChipDesign, node: ProcessNode, area: area_model.AreaBreakdown, dies: int,
-          case: Case) -> CostBreakdown:
+          case: Case, coeffs: area_model.AreaCoefficients) -> CostBreakdown:
     """Unit cost for one case; 'low' takes every cost-lowering end of the input ranges,
     the die area included: the area model's smallest true/predicted ratio on the dies it was
     not fitted to (``AreaCoefficients.true_area_factor``)."""
@@ -93,7 +93,7 @@ def _cost(design: ChipDesign, node: ProcessNode, area: area_model.AreaBreakdown,
     hi = case == "high"
     lo = case == "low"
     d2d = defaults.num("cost", "chiplet_d2d_overhead_frac") if dies > 1 else 0.0
-    true_area = area_model.coefficients().true_area_factor(case)
+    true_area = coeffs.true_area_factor(case)
     die_area = float(area.total_mm2) / dies * (1.0 + d2d) * true_area
     kind = design.memory.kind
     pack = design.packaging.kind
@@ -202,7 +202,8 @@ def evaluate(design: ChipDesign, source: str = "<design>") -> ChipReport:
         warnings.append(f"design of {total:.0f} mm2 split into {dies} chiplets of "
                         f"{die_area:.0f} mm2 (reticle limit "
                         f"{defaults.num('wafer', 'reticle_limit_mm2'):.0f} mm2)")
-    costs = {case: _cost(design, node, area, dies, case) for case in ("low", "central", "high")}
+    costs = {case: _cost(design, node, area, dies, case, coeffs)
+             for case in ("low", "central", "high")}
     unit_range = Range(low=float(costs["low"].unit_cost_usd),
                        central=float(costs["central"].unit_cost_usd),
                        high=float(costs["high"].unit_cost_usd))
