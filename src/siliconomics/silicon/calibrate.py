@@ -391,6 +391,25 @@ def held_out_error_range(
     return min(errors), max(errors)
 
 
+def fresh_mape_fitted_on(dies: tuple[ReferenceDie, ...]) -> float:
+    """Area MAPE over ``FRESH_HELD_OUT_DIES`` of the coefficients fitted on ``dies`` [-]
+    (which must not include them): a diagnostic of other fit sets, like
+    :func:`leave_one_out_errors`."""
+    if set(dies) & set(FRESH_HELD_OUT_DIES):
+        raise ValueError("fresh_mape_fitted_on: the fit set includes a fresh held-out die")
+    c = _fitted(fit_area_coefficients(dies))
+    return float(np.mean([abs(float(d.area(c).total_mm2) / d.published_area_mm2 - 1.0)
+                          for d in FRESH_HELD_OUT_DIES]))
+
+
+def _fitted(f: AreaFit) -> area.AreaCoefficients:
+    """The stored coefficients with the four fitted ones replaced by ``f``."""
+    return replace(area.coefficients(), mac_area_um2_n7=f.mac_area_um2_n7,
+                   unit_area_mm2_n7=f.unit_area_mm2_n7,
+                   gpu_unit_extra_mm2_n7=f.gpu_unit_extra_mm2_n7,
+                   sram_array_efficiency_frac=f.sram_array_efficiency_frac)
+
+
 def leave_one_out_errors(
     dies: tuple[ReferenceDie, ...] = (*FIT_DIES, *HELD_OUT_DIES),
 ) -> dict[str, float]:
@@ -400,10 +419,6 @@ def leave_one_out_errors(
     the sixteen fit and held-out dies; ``ALL_DIES`` adds the five fresh ones."""
     out = {}
     for die in dies:
-        f = fit_area_coefficients(tuple(d for d in dies if d is not die))
-        c = replace(area.coefficients(), mac_area_um2_n7=f.mac_area_um2_n7,
-                    unit_area_mm2_n7=f.unit_area_mm2_n7,
-                    gpu_unit_extra_mm2_n7=f.gpu_unit_extra_mm2_n7,
-                    sram_array_efficiency_frac=f.sram_array_efficiency_frac)
+        c = _fitted(fit_area_coefficients(tuple(d for d in dies if d is not die)))
         out[die.name] = float(die.area(c).total_mm2) / die.published_area_mm2 - 1.0
     return out
