@@ -3,8 +3,12 @@ and summarise: NPV distributions, probability each option is best, levelised cos
 vintage, break-even demand and horizon per custom option, and a tornado.
 
 Seeded, vectorised and sampled per block: block ``b`` of :data:`BLOCK` draws has its own
-generator ``default_rng([seed, b])`` drawing every range (in the sorted order of their
-names) and the uniform event draws of each custom programme. :data:`EVALUATED_TOGETHER`
+generator, seeded by ``(seed, b)``, and every uncertain input and every custom programme's
+event draws read their own stream of it (:class:`Streams`: the block's generator advanced
+by an offset fixed by the input's name). So each input's draws depend only on (seed, block,
+its name, its range): widening one range, or adding an input, leaves every other input's
+draws as they were (common random numbers), and two versions of a scenario differ only by
+what was changed, not by a reshuffled sample. :data:`EVALUATED_TOGETHER`
 consecutive blocks make one self-contained item (:class:`Blocks` -> :func:`run_blocks` ->
 one :class:`BlockSums` per block) that any executor of :mod:`siliconomics.explore.executors`
 can run (``threads`` shares this process's memory; each option is one ``nogil`` compiled
@@ -23,8 +27,10 @@ enumerated exactly; a Monte Carlo whose ranges are all points draws only the eve
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,8 +47,8 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.serving.executor import MapExecutor, run_map
 
 Progress = Callable[[int], None]
-#: Draws per sampling block. Part of the seeding (block ``b`` draws from
-#: ``default_rng([seed, b])``): changing it changes the random stream. Small enough that a
+#: Draws per sampling block. Part of the seeding (block ``b`` draws from its
+#: :class:`Streams`, seeded by ``(seed, b)``): changing it changes the random stream. Small enough that a
 #: block's (draws x quarters) arrays stay near the core (1024 x 32 x 8 B = 256 kB each) and
 #: one block in flight per thread holds about 15 MB.
 BLOCK = 1024
@@ -59,16 +65,42 @@ EVALUATED_TOGETHER = 4
 MAX_DRAWS = 5_000_000
 
 
-def sample_inputs(model: StrategyModel, n: int, rng: np.random.Generator,
+class Streams:
+    """The random streams of one sampling block: one generator seeded by ``(seed, block)``
+    (``default_rng([seed, block])``'s bit generator), restarted and advanced for each
+    ``key`` by ``hash(key) · 2^64`` steps (a 64-bit BLAKE2b hash of the key), so every key
+    reads its own stretch of the 2^128-long PCG64 sequence whatever else is drawn. Two keys
+    share a stream only if their hashes collide (about one in 2^64 per pair)."""
+
+    def __init__(self, seed: int, block: int) -> None:
+        self._bits = np.random.PCG64(np.random.SeedSequence([seed, block]))
+        self._start = self._bits.state
+        self._generator = np.random.Generator(self._bits)
+
+    def __call__(self, key: str) -> np.random.Generator:
+        """The block's generator, at the start of ``key``'s stream."""
+        self._bits.state = self._start
+        self._bits.advance(_offset(key))
+        return self._generator
+
+
+@lru_cache(maxsize=4096)
+def _offset(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") << 64
+
+
+def sample_inputs(model: StrategyModel, n: int, streams: Streams,
                   distribution: str = "pert") -> dict[str, FloatArray]:
-    """``n`` draws of every uncertain input, by global name."""
+    """``n`` draws of every uncertain input, by global name, each from its own stream."""
     sampler = SAMPLERS[distribution]
-    return {name: sampler(rng, model.ranges[name].range, n) for name in sorted(model.ranges)}
+    return {name: sampler(streams(f"input:{name}"), model.ranges[name].range, n)
+            for name in sorted(model.ranges)}
 
 
-def sample_events(model: StrategyModel, n: int, rng: np.random.Generator) -> dict[str, FloatArray]:
-    """Uniform draws (N, 2) deciding first-pass and respin success of each custom programme."""
-    return {o.id: rng.random((n, 2)) for o in model.options if o.custom}
+def sample_events(model: StrategyModel, n: int, streams: Streams) -> dict[str, FloatArray]:
+    """Uniform draws (N, 2) deciding first-pass and respin success of each custom
+    programme, each from its own stream."""
+    return {o.id: streams(f"events:{o.id}").random((n, 2)) for o in model.options if o.custom}
 
 
 @dataclass(frozen=True)
@@ -145,16 +177,16 @@ class BlockSums:
 
 
 def run_blocks(blocks: Blocks) -> list[BlockSums]:
-    """Sample each block ``b`` with ``default_rng([seed, b])``, evaluate every option on the
+    """Sample each block ``b`` from its :class:`Streams`, evaluate every option on the
     blocks' draws side by side (one pass per option holds Python's lock once for all of
     them), and reduce each block to its :class:`BlockSums`: sums over draws are taken block
     by block, so the numbers are those of each block evaluated alone."""
     model, sizes = blocks.model, blocks.sizes
     parts = []
     for j, size in enumerate(sizes):
-        rng = np.random.default_rng([blocks.seed, blocks.first + j])
-        parts.append((sample_inputs(model, size, rng, blocks.distribution),
-                      sample_events(model, size, rng)))
+        streams = Streams(blocks.seed, blocks.first + j)
+        parts.append((sample_inputs(model, size, streams, blocks.distribution),
+                      sample_events(model, size, streams)))
     p, ev = parts[0] if len(parts) == 1 else (
         {k: np.concatenate([pp[k] for pp, _ in parts]) for k in parts[0][0]},
         {k: np.concatenate([e[k] for _, e in parts]) for k in parts[0][1]})
