@@ -92,6 +92,27 @@ def test_searched_optimum_beats_every_shipped_example_design(found: ExploreResul
         assert best.cost_per_million_tokens <= other.cost_per_million_tokens, design_id
 
 
+def test_cost_per_million_tokens_carries_the_unit_cost_range(found: ExploreResult) -> None:
+    # Stage 2 prices each design at its unit cost's central, low and high cases (the silicon
+    # model's cost ranges and its area model's held-out error); only the chip price moves, so
+    # the cost per Mtok range is the central cost scaled by each case's TCO per chip-hour.
+    from siliconomics.economics.tco import owned_tco
+    from siliconomics.silicon.chip import evaluate
+    from siliconomics.silicon.design import load_design
+
+    best = found.best_result("cost_per_million_tokens")
+    assert best.cost_per_million_tokens_low < best.cost_per_million_tokens
+    assert best.cost_per_million_tokens < best.cost_per_million_tokens_high
+    report = evaluate(load_design(Path(best.design_path)))
+    unit, board = report.unit_cost_range_usd, report.board_usd
+    per_hour = {case: owned_tco(getattr(unit, case) + board, report.tdp_w).total_usd_per_hour
+                for case in ("low", "central", "high")}
+    assert best.cost_per_million_tokens_high / best.cost_per_million_tokens == pytest.approx(
+        per_hour["high"] / per_hour["central"], rel=1e-9)
+    assert best.cost_per_million_tokens_low / best.cost_per_million_tokens == pytest.approx(
+        per_hour["low"] / per_hour["central"], rel=1e-9)
+
+
 def test_found_design_holds_gpt3_on_fewer_chips_than_the_v5e_like(found: ExploreResult) -> None:
     # Issue 11: the v5e-like design (16 GB HBM) needs tp32 for GPT-3 175B; the searched design
     # holds weights and KV cache on fewer chips per replica.
@@ -111,6 +132,9 @@ def test_cli_explore_writes_designs_that_chip_show_reads(
     assert data["screened"] == 512 + 64 and len(data["candidates"]) == 2
     assert data["stage1_front"] >= 1
     assert (out / "index.html").read_text().count("<img") == 3
+    for c in data["candidates"]:
+        assert c["cost_per_million_tokens_low"] <= c["cost_per_million_tokens"]
+        assert c["cost_per_million_tokens"] <= c["cost_per_million_tokens_high"]
     best = out / "best-cost_per_million_tokens.yaml"
     shown = cli("chip", "show", str(best), "--json")
     assert shown.code == 0, shown.err

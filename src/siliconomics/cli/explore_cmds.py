@@ -53,7 +53,7 @@ def explore_cmd(
     """Two-stage design search: screen BUDGET designs, simulate the best at the SLO, write
     the Pareto fronts (index.html), result.json and the best design per objective."""
     from siliconomics.explore.executors import get_executor
-    from siliconomics.explore.report import result_dict, write_outputs
+    from siliconomics.explore.report import cost_with_range, result_dict, write_outputs
     from siliconomics.explore.run import explore
     from siliconomics.explore.space import load_space
     from siliconomics.inputs import check_output_path
@@ -81,13 +81,14 @@ def explore_cmd(
     rows = []
     for objective, i in found.best.items():
         c = found.candidates[i]
-        rows.append((objective, c.design_id, f"{c.cost_per_million_tokens:.4g}", f"{c.tpot_s:.4g}",
+        rows.append((objective, c.design_id, cost_with_range(c), f"{c.tpot_s:.4g}",
                      f"{c.power_w_per_token_s:.4g}", f"{c.nre_usd / 1e6:,.0f}",
                      str(c.chips_per_replica)))
     print_table(f"{parsed.id}: best design per objective ({found.screened:,} screened, "
                 f"{found.feasible:,} feasible, {found.stage1_front} on the stage-1 front, "
                 f"{len(found.candidates)} simulated)",
-                [Column("objective", "id"), Column("design", "id"), Column("USD/Mtok"),
+                [Column("objective", "id"), Column("design", "id"),
+                 Column("USD/Mtok (unit cost low-high)"),
                  Column("p99 TPOT [s]"), Column("J/token"), Column("NRE [M USD]"),
                  Column("chips/replica")], rows)
     console.print(f"fronts and designs in {out_dir} (index.html, result.json, best-*.yaml)")

@@ -4,6 +4,10 @@ executor (:mod:`siliconomics.explore.executors`) can run the candidates.
 
     cost per Mtok = chip-hours per Mtok at the SLO (max_rate_at_slo) x TCO per chip-hour
                     (owned_tco at the design's unit cost + board and its TDP)
+
+and the same at the unit cost's low and high cases (the silicon model's cost ranges and its
+area model's held-out error: :func:`siliconomics.silicon.chip.evaluate`), so the cost of a
+found design comes with the silicon's uncertainty.
 """
 
 from __future__ import annotations
@@ -89,6 +93,10 @@ class CandidateResult:
     ttft_s: float
     output_tokens_s: float
     power_w_per_token_s: float
+    cost_per_million_tokens_low: float
+    """Cost per Mtok at the unit cost's low case (the rest of the TCO central) [USD]."""
+    cost_per_million_tokens_high: float
+    """Cost per Mtok at the unit cost's high case [USD]."""
     error: str | None = None
 
     @property
@@ -117,13 +125,16 @@ def evaluate_candidate(task: CandidateTask) -> CandidateResult:
                       output_tokens=LengthDist(kind="fixed", median=w.output_tokens))
     slo = Slo(ttft_s=w.slo.ttft_s, tpot_s=w.slo.tpot_s, percentile=w.slo.percentile)
     board = report.board_usd
-    tco = owned_tco(report.unit_cost_usd + board, report.tdp_w)
+    unit = report.unit_cost_range_usd
+    usd_per_hour = [owned_tco(u + board, report.tdp_w).total_usd_per_hour
+                    for u in (unit.central, unit.low, unit.high)]
 
-    def result(chips: int, cost: float, tpot_s: float, ttft_s: float, tokens_s: float,
-               power: float, error: str | None = None) -> CandidateResult:
+    def result(chips: int, chip_hours_per_mtok: float, tpot_s: float, ttft_s: float,
+               tokens_s: float, power: float, error: str | None = None) -> CandidateResult:
+        cost, low, high = (chip_hours_per_mtok * h for h in usd_per_hour)
         return CandidateResult(task.design_path, report.design.id, report.die_area_mm2,
                                report.unit_cost_usd, report.tdp_w, report.nre.total_usd, chips,
-                               cost, tpot_s, ttft_s, tokens_s, power, error)
+                               cost, tpot_s, ttft_s, tokens_s, power, low, high, error)
 
     tp = task.chips
     domain = task.space.scaleup_domain_chips
@@ -143,7 +154,6 @@ def evaluate_candidate(task: CandidateTask) -> CandidateResult:
         except SiliconomicsError as exc:  # a layout the model cannot take (tp vs heads)
             error = f"no layout at tp{tp}: {exc}"
             break
-        cost = cap.chip_hours_per_million_tokens * tco.total_usd_per_hour
-        return result(cap.chips, cost, cap.tpot_s, cap.ttft_s, cap.output_tokens_s,
-                      cap.chips * report.tdp_w / cap.output_tokens_s)
+        return result(cap.chips, cap.chip_hours_per_million_tokens, cap.tpot_s, cap.ttft_s,
+                      cap.output_tokens_s, cap.chips * report.tdp_w / cap.output_tokens_s)
     return result(tp, math.inf, math.inf, math.inf, 0.0, math.inf, error)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from siliconomics.explore.evaluate import CandidateResult
 from siliconomics.explore.run import OBJECTIVES, ExploreResult
 
 LABELS = {
@@ -20,6 +21,13 @@ LABELS = {
     "power_w_per_token_s": "power per throughput [W per token/s = J/token]",
     "nre_usd": "NRE [USD]",
 }
+
+
+def cost_with_range(c: CandidateResult) -> str:
+    """Cost per Mtok with its range at the unit cost's low and high cases, e.g.
+    '1.94 (1.71-2.4)'."""
+    return (f"{c.cost_per_million_tokens:.4g} ({c.cost_per_million_tokens_low:.3g}-"
+            f"{c.cost_per_million_tokens_high:.3g})")
 
 
 def result_dict(found: ExploreResult) -> dict[str, Any]:
@@ -90,7 +98,7 @@ def html_page(found: ExploreResult) -> str:
         for x, y, f in pairs)
     rows = "".join(
         f"<tr><td>{html.escape(o)}</td><td>{html.escape(found.best_result(o).design_id)}</td>"
-        f"<td>{found.best_result(o).cost_per_million_tokens:.4g}</td>"
+        f"<td>{html.escape(cost_with_range(found.best_result(o)))}</td>"
         f"<td>{found.best_result(o).tpot_s:.4g}</td>"
         f"<td>{found.best_result(o).power_w_per_token_s:.4g}</td>"
         f"<td>{found.best_result(o).nre_usd / 1e6:,.0f}</td>"
@@ -105,8 +113,8 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head>
 <body><h1>Design search: {html.escape(found.space.id)}</h1>
 <p>Workload {html.escape(found.space.workload.model)}; {found.screened:,} designs screened, {found.feasible:,}
 feasible; {len(found.candidates)} simulated at the SLO (seed {found.seed}). Fronts: {html.escape(fronts)}.</p>
-<table><tr><th>objective</th><th>best design</th><th>USD/Mtok</th><th>p99 TPOT [s]</th><th>J/token</th>
-<th>NRE [M USD]</th><th>chips/replica</th></tr>{rows}</table>
+<table><tr><th>objective</th><th>best design</th><th>USD/Mtok (unit cost low-high)</th>
+<th>p99 TPOT [s]</th><th>J/token</th><th>NRE [M USD]</th><th>chips/replica</th></tr>{rows}</table>
 {images}
 </body></html>
 """
