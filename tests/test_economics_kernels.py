@@ -134,7 +134,7 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
     the pricing replaced give for them: the owned fleet's costs, the shortfall rented
     generation by generation over each sale window, what is left unserved, the total, its
     present value, the sums."""
-    from siliconomics.economics.fleet import CapexPaths, fleet_inputs, simulate_fleet
+    from siliconomics.economics.fleet import CapexPaths, FleetSpec, simulate_fleet
 
     g, r = 3, 3
     need = rng.uniform(10, 60, (n, q)).cumsum(axis=1)
@@ -146,7 +146,8 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
                              rng.uniform(150, 250, (n, g))),
                   rng.integers(4, 16, n).astype(float), None, None,
                   rng.uniform(10, 20, (n, g)), rng.uniform(1, 5, (n, g)), 2)
-    fp = simulate_fleet(*fleet_args)  # (chips per draw too: the sums over runs of draws)
+    spec = FleetSpec(*fleet_args)
+    fp = simulate_fleet(spec)  # (chips per draw too: the sums over runs of draws)
     shortfall = fp.shortfall_qps if fleet else need
     ops, resale = rng.uniform(0.01, 0.1, n), rng.uniform(0, 0.3, n)
     margin_frac = rng.uniform(0, 0.3, n)
@@ -169,7 +170,7 @@ def _numpy_pricing(rng: np.random.Generator, n: int, q: int, margin: bool, price
                                arrival + 24 * k]) for k in (1, 2)])
     nxt[:, :, ~np.isfinite(arrival)] = np.array([0.0, 0.0, 1.0])[None, :, None]
     factors = discount_factors(rng.uniform(0.02, 0.2, n), q)
-    args = [fleet, *fleet_inputs(*fleet_args), need, ops / 4.0, -resale, margin,
+    args = [fleet, *spec.kernel_inputs(), need, ops / 4.0, -resale, margin,
             margin_frac / (1.0 + margin_frac), rent_qps, rent_path, rent_mult, first, end,
             (1.0 - disc) * hours, 3600.0 * hours, priced, 0.02, queries, fleet, years,
             programme, nxt, factors]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from economics_toy import FLOPS, collapsed, leaf, toy, toy_dict
 from siliconomics.catalog.sourced import Range
-from siliconomics.economics.fleet import CapexPaths, simulate_fleet
+from siliconomics.economics.fleet import CapexPaths, FleetSpec, simulate_fleet
 from siliconomics.economics.montecarlo import (
     Streams,
     break_even,
@@ -281,7 +281,7 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
     cap = np.array([[3.0, np.inf], [3.0, np.inf]])
     unit = CapexPaths.constant(np.full((n, g), 100.0))
     life = np.array([8.0, 8.0])
-    fp = simulate_fleet(need, qps, first, until, cap, unit, life)
+    fp = simulate_fleet(FleetSpec(need, qps, first, until, cap, unit, life))
     assert np.all(fp.purchases[:, 0, :] <= 3.0 + 1e-12)
     assert np.all(fp.purchases[:, 0, :4] == 0)
     served = (fp.installed * qps).sum(axis=1)
@@ -292,8 +292,8 @@ def test_simulate_fleet_caps_budget_and_book_value() -> None:
              for t in range(q)]
     np.testing.assert_allclose(fp.book_value_usd[0], brute, rtol=1e-9, atol=1e-9)
     # a power budget binds: 1 W per chip, 15 W allowed
-    fp = simulate_fleet(need, qps, first, until, cap, unit, life, np.ones((n, g)),
-                        np.full((n, q), 15.0))
+    fp = simulate_fleet(FleetSpec(need, qps, first, until, cap, unit, life, np.ones((n, g)),
+                                  np.full((n, q), 15.0)))
     assert np.all(fp.installed.sum(axis=1) <= 15.0 + 1e-9)
     assert fp.shortfall_qps[0, -1] == pytest.approx(40.0 - 15.0)
 
@@ -320,11 +320,12 @@ def test_compiled_fleet_equals_the_numpy_reference() -> None:
                    datacenter_usd_per_chip_quarter=rng.uniform(1, 5, (n, g)), lead_generations=2)
     for inputs in (args, as_engine):
         for budget in ((None, None), (rng.uniform(1, 3, (n, g)), rng.uniform(100, 3000, (n, q)))):
-            a = simulate_fleet(*inputs, *budget, **running)
-            b = simulate_fleet_reference(*inputs, *budget, **running)
+            spec = FleetSpec(*inputs, *budget, **running)
+            a = simulate_fleet(spec)
+            b = simulate_fleet_reference(spec)
             # the engine asks only for the fleet summed over draws: the same sums, and the
             # same everything else
-            c = simulate_fleet(*inputs, *budget, **running, per_draw_fleet=False)
+            c = simulate_fleet(spec, per_draw_fleet=False)
             assert c.purchases.shape == c.installed.shape == (0, g, q)
             for name in a.__dataclass_fields__:
                 if name not in ("purchases", "installed"):

@@ -92,65 +92,88 @@ class FleetPaths:
     lead_capex_usd: FloatArray
 
 
-def simulate_fleet(need_qps: FloatArray, qps_per_chip: FloatArray,
-                   available_from_quarter: FloatArray, available_until_quarter: IntArray,
-                   supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
-                   facility_w_per_chip: FloatArray | None = None,
-                   power_budget_w: FloatArray | None = None,
-                   power_usd_per_chip_quarter: FloatArray | None = None,
-                   datacenter_usd_per_chip_quarter: FloatArray | None = None,
-                   lead_generations: int = 0, per_draw_fleet: bool = True) -> FleetPaths:
-    """Buy, serve and retire chip cohorts quarter by quarter (module doc; arguments as
-    :func:`simulate_fleet_reference`), compiled. The ``(N, G, Q)`` inputs may be broadcast
-    views (read in place, not copied). ``per_draw_fleet=False`` skips ``purchases`` and
-    ``installed`` per draw (returned as ``(0, G, Q)``) for a caller that needs only
+FleetInputs = tuple[Any, ...]
+"""A fleet's inputs as the compiled fleet reads them (:meth:`FleetSpec.kernel_inputs`)."""
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    """An owned fleet to simulate over N draws, G generations (in preference order) and Q
+    quarters.
+
+    ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
+    carries on average (capacity at the SLO x utilisation) [queries/s], possibly a broadcast
+    view; ``available_from_quarter`` (N, G): the first quarter a generation can be bought
+    (fractional: from the next whole quarter; ``inf`` never) and ``available_until_quarter``
+    (G,) the last (an integer, the same in every draw); ``supply_cap`` (N, G)
+    [chips/quarter] (``inf`` for none); ``unit_capex`` the price of a chip with its server
+    share and network bought in each quarter (:class:`CapexPaths`); ``life_quarters`` (N,)
+    service life; ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional
+    budget; ``power_usd_per_chip_quarter`` (N, G) the power cost of a chip in use for a
+    quarter and ``datacenter_usd_per_chip_quarter`` (N, G) the data-centre cost of an
+    installed chip [USD] (zero when not given); ``lead_generations``: how many of the first
+    generations' capex to report apart as well.
+    """
+
+    need_qps: FloatArray
+    qps_per_chip: FloatArray
+    available_from_quarter: FloatArray
+    available_until_quarter: IntArray
+    supply_cap: FloatArray
+    unit_capex: CapexPaths
+    life_quarters: FloatArray
+    facility_w_per_chip: FloatArray | None = None
+    power_budget_w: FloatArray | None = None
+    power_usd_per_chip_quarter: FloatArray | None = None
+    datacenter_usd_per_chip_quarter: FloatArray | None = None
+    lead_generations: int = 0
+
+    def kernel_inputs(self) -> FleetInputs:
+        """The inputs as the compiled fleet reads them
+        (:func:`~siliconomics.economics.fleet_compiled.simulate_draw`, in its argument order):
+        one conversion shared by :func:`simulate_fleet` and the option pricing."""
+        n, g, _ = self.qps_per_chip.shape
+        has_budget = self.power_budget_w is not None and self.facility_w_per_chip is not None
+        return (
+            kernel_input(self.need_qps), kernel_input(self.qps_per_chip, contiguous=False),
+            kernel_input(self.available_from_quarter, (n, g)),
+            kernel_input(self.available_until_quarter, dtype=np.int64),
+            kernel_input(self.supply_cap, (n, g)),
+            kernel_input(self.unit_capex.root, (n, g)),
+            kernel_input(self.unit_capex.start_usd, (n, g)),
+            kernel_input(self.unit_capex.launch_usd, (n, g)),
+            kernel_input(np.maximum(np.rint(self.life_quarters).astype(np.int64), 1),
+                         dtype=np.int64),
+            # read only with a budget: otherwise placeholders of the right type
+            kernel_input(self.facility_w_per_chip
+                         if self.facility_w_per_chip is not None and has_budget
+                         else np.ones((1, 1))),
+            kernel_input(self.power_budget_w if self.power_budget_w is not None and has_budget
+                         else np.zeros((1, 1))), has_budget,
+            _per_chip(self.power_usd_per_chip_quarter, n, g),
+            _per_chip(self.datacenter_usd_per_chip_quarter, n, g),
+            min(self.lead_generations, g))
+
+
+def simulate_fleet(spec: FleetSpec, per_draw_fleet: bool = True) -> FleetPaths:
+    """Buy, serve and retire chip cohorts quarter by quarter (module doc), compiled; equal to
+    :func:`simulate_fleet_reference`. The ``(N, G, Q)`` inputs may be broadcast views (read
+    in place, not copied). ``per_draw_fleet=False`` skips ``purchases`` and ``installed``
+    per draw (returned as ``(0, G, Q)``) for a caller that needs only
     ``installed_over_draws``."""
     from siliconomics.economics.fleet_compiled import ROWS, fleet_kernel
 
-    n, g, q = qps_per_chip.shape
+    n, g, q = spec.qps_per_chip.shape
     kept = n if per_draw_fleet else 0
     purchases, installed = np.empty((kept, g, q)), np.empty((kept, g, q))
     installed_sum = np.empty((g, q))
     rows = np.empty((len(ROWS), n, q))  # the kernel writes every element
     kernel: Any = fleet_kernel  # (a numba dispatcher: its arguments are typed when called)
-    kernel(*fleet_inputs(need_qps, qps_per_chip, available_from_quarter,
-                         available_until_quarter, supply_cap, unit_capex, life_quarters,
-                         facility_w_per_chip, power_budget_w, power_usd_per_chip_quarter,
-                         datacenter_usd_per_chip_quarter, lead_generations),
-           per_draw_fleet, purchases, installed, installed_sum, rows)
+    kernel(*spec.kernel_inputs(), per_draw_fleet, purchases, installed, installed_sum, rows)
     out = dict(zip(ROWS, rows, strict=True))
     return FleetPaths(purchases, installed, installed_sum, out["capex"], out["retired_capex"],
                       out["installed_capex"], out["book"], out["shortfall"], out["in_use"],
                       out["power"], out["datacenter"], out["lead_capex"])
-
-
-def fleet_inputs(need_qps: FloatArray, qps_per_chip: FloatArray,
-                 available_from_quarter: FloatArray, available_until_quarter: IntArray,
-                 supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
-                 facility_w_per_chip: FloatArray | None = None,
-                 power_budget_w: FloatArray | None = None,
-                 power_usd_per_chip_quarter: FloatArray | None = None,
-                 datacenter_usd_per_chip_quarter: FloatArray | None = None,
-                 lead_generations: int = 0) -> tuple[Any, ...]:
-    """The fleet's inputs (arguments as :func:`simulate_fleet`'s) as the compiled fleet reads
-    them (:func:`~siliconomics.economics.fleet_compiled.simulate_draw`, in its argument
-    order): one conversion shared by the fleet kernel and the option pricing."""
-    n, g, _ = qps_per_chip.shape
-    has_budget = power_budget_w is not None and facility_w_per_chip is not None
-    return (
-        kernel_input(need_qps), kernel_input(qps_per_chip, contiguous=False),
-        kernel_input(available_from_quarter, (n, g)),
-        kernel_input(available_until_quarter, dtype=np.int64), kernel_input(supply_cap, (n, g)),
-        kernel_input(unit_capex.root, (n, g)), kernel_input(unit_capex.start_usd, (n, g)),
-        kernel_input(unit_capex.launch_usd, (n, g)),
-        kernel_input(np.maximum(np.rint(life_quarters).astype(np.int64), 1), dtype=np.int64),
-        # read only with a budget: otherwise placeholders of the right type
-        kernel_input(facility_w_per_chip if facility_w_per_chip is not None and has_budget
-                     else np.ones((1, 1))),
-        kernel_input(power_budget_w if power_budget_w is not None and has_budget
-                     else np.zeros((1, 1))), has_budget,
-        _per_chip(power_usd_per_chip_quarter, n, g),
-        _per_chip(datacenter_usd_per_chip_quarter, n, g), min(lead_generations, g))
 
 
 def kernel_input(a: npt.ArrayLike, shape: tuple[int, ...] | None = None, dtype: type = float,
@@ -177,39 +200,21 @@ def _per_chip(usd: FloatArray | None, n: int, g: int) -> FloatArray:
     return np.asarray(kernel_input(np.zeros((n, g)) if usd is None else usd, (n, g)), dtype=float)
 
 
-def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
-                   available_from_quarter: FloatArray, available_until_quarter: IntArray,
-                   supply_cap: FloatArray, unit_capex: CapexPaths, life_quarters: FloatArray,
-                   facility_w_per_chip: FloatArray | None = None,
-                   power_budget_w: FloatArray | None = None,
-                   power_usd_per_chip_quarter: FloatArray | None = None,
-                   datacenter_usd_per_chip_quarter: FloatArray | None = None,
-                   lead_generations: int = 0) -> FleetPaths:
-    """Buy, serve and retire chip cohorts quarter by quarter (module doc).
-
-    ``need_qps`` (N, Q): mean demand [queries/s]; ``qps_per_chip`` (N, G, Q): what one chip
-    carries on average (capacity at the SLO x utilisation) [queries/s];
-    ``available_from_quarter`` (N, G): the first quarter a generation can be bought
-    (fractional: from the next whole quarter; ``inf`` never) and ``available_until_quarter``
-    (G,) the last (an integer, the same in every draw); ``supply_cap`` (N, G)
-    [chips/quarter] (``inf`` for none); ``unit_capex`` the price of a chip with its server
-    share and network bought in each quarter (:class:`CapexPaths`); ``life_quarters`` (N,) service life;
-    ``facility_w_per_chip`` (N, G) and ``power_budget_w`` (N, Q): the optional budget;
-    ``power_usd_per_chip_quarter`` (N, G) the power cost of a chip in use for a quarter and
-    ``datacenter_usd_per_chip_quarter`` (N, G) the data-centre cost of an installed chip
-    [USD] (zero when not given); ``lead_generations``: how many of the first generations'
-    capex to report apart as well.
-    """
-    n, g, q = qps_per_chip.shape
-    unit_capex_usd = unit_capex.values(q)
+def simulate_fleet_reference(spec: FleetSpec) -> FleetPaths:
+    """Buy, serve and retire chip cohorts quarter by quarter (module doc; inputs as
+    :class:`FleetSpec`): the NumPy reference the compiled :func:`simulate_fleet` is tested
+    against."""
+    n, g, q = spec.qps_per_chip.shape
+    unit_capex_usd = spec.unit_capex.values(q)
     quarter = np.arange(q)
-    first = np.broadcast_to(available_from_quarter, (n, g))[:, :, None]
-    last = np.asarray(available_until_quarter)[None, :, None]
+    first = np.broadcast_to(spec.available_from_quarter, (n, g))[:, :, None]
+    last = np.asarray(spec.available_until_quarter)[None, :, None]
     available = (quarter[None, None, :] >= first) & (quarter[None, None, :] <= last)
-    power_q = _per_chip(power_usd_per_chip_quarter, n, g)
-    dc_q = _per_chip(datacenter_usd_per_chip_quarter, n, g)
+    power_q = _per_chip(spec.power_usd_per_chip_quarter, n, g)
+    dc_q = _per_chip(spec.datacenter_usd_per_chip_quarter, n, g)
+    budget_w, facility_w = spec.power_budget_w, spec.facility_w_per_chip
     rows = np.arange(n)
-    life = np.maximum(np.rint(life_quarters).astype(np.int64), 1)
+    life = np.maximum(np.rint(spec.life_quarters).astype(np.int64), 1)
     purchases = np.zeros((n, g, q))
     installed = np.zeros((n, g, q))
     cohort_capex = np.zeros((n, g, q))
@@ -236,26 +241,26 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
             out = (cohort_capex[rows, :, idx] * old[:, None]).sum(axis=1)
             retired_capex[:, t] = out
             base_capex = base_capex - out
-        cap_t = qps_per_chip[:, :, t]
+        cap_t = spec.qps_per_chip[:, :, t]
         have = (base * cap_t).sum(axis=1)
-        gap = np.maximum(need_qps[:, t] - have, 0.0)
+        gap = np.maximum(spec.need_qps[:, t] - have, 0.0)
         headroom_w = None
-        if power_budget_w is not None and facility_w_per_chip is not None:
-            headroom_w = np.maximum(power_budget_w[:, t] - (base * facility_w_per_chip).sum(1), 0.0)
+        if budget_w is not None and facility_w is not None:
+            headroom_w = np.maximum(budget_w[:, t] - (base * facility_w).sum(1), 0.0)
         buy = np.zeros((n, g))
         for k in range(g):
             want = gap / cap_t[:, k] * available[:, k, t]
-            got = np.minimum(want, supply_cap[:, k])
-            if headroom_w is not None and facility_w_per_chip is not None:
-                got = np.minimum(got, headroom_w / facility_w_per_chip[:, k])
-                headroom_w = np.maximum(headroom_w - got * facility_w_per_chip[:, k], 0.0)
+            got = np.minimum(want, spec.supply_cap[:, k])
+            if headroom_w is not None and facility_w is not None:
+                got = np.minimum(got, headroom_w / facility_w[:, k])
+                headroom_w = np.maximum(headroom_w - got * facility_w[:, k], 0.0)
             buy[:, k] = got
             gap = np.maximum(gap - got * cap_t[:, k], 0.0)
         spend = buy * unit_capex_usd[:, :, t]
         purchases[:, :, t] = buy
         cohort_capex[:, :, t] = spend
         cohort_total[t] = spend.sum(axis=1)
-        for k in range(min(lead_generations, g)):
+        for k in range(min(spec.lead_generations, g)):
             lead_capex[:, t] += spend[:, k]
         base = base + buy
         installed[:, :, t] = base
@@ -264,7 +269,7 @@ def simulate_fleet_reference(need_qps: FloatArray, qps_per_chip: FloatArray,
         installed_capex[:, t] = base_capex
         shortfall[:, t] = gap
         have = (base * cap_t).sum(axis=1)
-        in_use[:, t] = np.where(have > 0, np.minimum(need_qps[:, t] / np.maximum(have, 1e-300),
+        in_use[:, t] = np.where(have > 0, np.minimum(spec.need_qps[:, t] / np.maximum(have, 1e-300),
                                                      1.0), 0.0)
         power[:, t] = (base * power_q).sum(axis=1) * in_use[:, t]
         datacenter[:, t] = (base * dc_q).sum(axis=1)

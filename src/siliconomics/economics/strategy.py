@@ -50,8 +50,8 @@ from siliconomics.economics.capacity import CapacitySurface
 from siliconomics.economics.defaults import SourcedRange
 from siliconomics.economics.fleet import (
     CapexPaths,
+    FleetSpec,
     IntArray,
-    fleet_inputs,
     kernel_input,
 )
 from siliconomics.economics.tco import (
@@ -343,7 +343,7 @@ def last_sale_quarter(last_quarter: float, quarters: int) -> int:
 @dataclass(frozen=True)
 class OwnedFleet:
     """The vintage fleet of these chips (labels, in preference order), as the compiled
-    fleet reads it (:func:`~siliconomics.economics.fleet.fleet_inputs`); simulated draw by
+    fleet reads it (:meth:`~siliconomics.economics.fleet.FleetSpec.kernel_inputs`); simulated draw by
     draw where the option is priced (:func:`price_option`)."""
 
     labels: tuple[str, ...]
@@ -372,9 +372,10 @@ def owned_fleet(ctx: Context, chips: list[OwnedChip], lead: int = 0) -> OwnedFle
                       _columns([c.capex.start_usd for c in chips], n),
                       _columns([c.capex.launch_usd for c in chips], n))
     power_q, dc_q = running_usd_per_chip_quarter(ctx, tdp_w)
-    return OwnedFleet(tuple(c.label for c in chips), fleet_inputs(
+    return OwnedFleet(tuple(c.label for c in chips), FleetSpec(
         ctx.need_qps, qps, first, until, _columns([c.supply_cap for c in chips], n), unit,
-        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q, lead))
+        ctx.get("fleet.service_life_years") * 4.0, power_w, budget, power_q, dc_q,
+        lead).kernel_inputs())
 
 
 #: Cost categories of an owned fleet, in the order they are added (:func:`price_option`).
@@ -502,9 +503,9 @@ def price_option(ctx: Context, per_draw: bool, rent_from: list[Generation],
 
 #: The fleet inputs of an option without a fleet: placeholders of the right types, not read.
 #: (Capacity a broadcast view, as an option's fleet passes it: one compiled signature.)
-_NO_FLEET = fleet_inputs(np.zeros((1, 2)), np.broadcast_to(np.ones((1, 1, 1)), (1, 1, 2)),
-                         np.zeros((1, 1)), np.zeros(1, dtype=np.int64), np.zeros((1, 1)),
-                         CapexPaths.constant(np.zeros((1, 1))), np.ones(1))
+_NO_FLEET = FleetSpec(np.zeros((1, 2)), np.broadcast_to(np.ones((1, 1, 1)), (1, 1, 2)),
+                      np.zeros((1, 1)), np.zeros(1, dtype=np.int64), np.zeros((1, 1)),
+                      CapexPaths.constant(np.zeros((1, 1))), np.ones(1)).kernel_inputs()
 
 
 def _queries(ctx: Context) -> FloatArray:
