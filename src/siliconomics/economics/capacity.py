@@ -310,8 +310,6 @@ class FleetRequest:
                                          else tp_candidates(model_id, self.hardware, wd))
 
 
-
-
 def chosen_fleet(model_id: str, request: FleetRequest, traffic: TrafficSpec,
                  setup: ServingSetup, where: str) -> ChosenFleet:
     """Size the fleet for the scenario's traffic on the request's hardware at each TP degree
